@@ -1,0 +1,41 @@
+using Stackweave.Formats.IO;
+using Stackweave.Formats.Model;
+
+namespace Stackweave.Formats;
+
+/// <summary>Answer of a format detector looking at the first bytes of an input.</summary>
+public enum DetectResult
+{
+    /// <summary>Not this format.</summary>
+    No,
+    /// <summary>Cannot tell from this many bytes.</summary>
+    NeedMore,
+    /// <summary>This format.</summary>
+    Yes,
+}
+
+/// <summary>Options every reader honours.</summary>
+public sealed record ReadOptions
+{
+    /// <summary>Default options.</summary>
+    public static ReadOptions Default { get; } = new();
+    /// <summary>On damage, keep what was decoded before it instead of failing.</summary>
+    public bool Salvage { get; init; }
+    /// <summary>Resource limits.</summary>
+    public Limits Limits { get; init; } = Limits.Default;
+}
+
+/// <summary>A capture format Stackweave can read: identity, detection and reading into the neutral model.</summary>
+public interface ICaptureFormat
+{
+    /// <summary>Short name, e.g. "perf.data".</summary>
+    string Name { get; }
+    /// <summary>File extensions (with dot) commonly used.</summary>
+    IReadOnlyList<string> Extensions { get; }
+    /// <summary>Bytes the detector wants to see.</summary>
+    int HeaderSize { get; }
+    /// <summary>Decides from the first bytes whether an input is of this format.</summary>
+    DetectResult Detect(ReadOnlySpan<byte> header);
+    /// <summary>Reads a whole input into a profile. <paramref name="path"/> is the user's name for it (for messages and sibling files).</summary>
+    Profile Read(Stream input, string path, ReadOptions options);
+}

@@ -1,0 +1,147 @@
+using System.IO.Compression;
+using K4os.Compression.LZ4.Streams;
+using ZstdSharp;
+
+namespace Stackweave.Formats.IO;
+
+/// <summary>Opens an input (file or stdin) and transparently removes a whole-file gzip, zstd or LZ4-frame wrapper.</summary>
+public static class InputOpener
+{
+    /// <summary>Opens <paramref name="path"/> ("-" = stdin) for reading, decompressing when a compression magic is found.</summary>
+    public static Stream Open(string path, Limits? limits = null)
+    {
+        limits ??= Limits.Default;
+        Stream raw;
+        if (path == "-") raw = Console.OpenStandardInput();
+        else
+        {
+            if (Directory.Exists(path)) throw new CaptureFormatException(path, 0, "a file, not a directory");
+            try { raw = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            { throw new CaptureFormatException(path, 0, "a readable file (" + e.Message + ")", e); }
+        }
+        return Unwrap(path, raw, limits);
+    }
+
+    /// <summary>Wraps <paramref name="raw"/> in a decompressor if its first bytes are a gzip, zstd or LZ4-frame magic.</summary>
+    public static Stream Unwrap(string name, Stream raw, Limits limits)
+    {
+        var peek = new PeekStream(raw);
+        Span<byte> head = stackalloc byte[4];
+        var n = peek.Peek(head);
+        head = head[..n];
+        long compressedLength = raw.CanSeek ? raw.Length : -1;
+        Stream? inner = null;
+        string kind = "";
+        // gzip: RFC 1952 ID1 ID2
+        if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) { inner = new GZipStream(peek, CompressionMode.Decompress); kind = "gzip"; }
+        // zstd frame magic 0xFD2FB528 (RFC 8878 section 3.1.1), little-endian
+        else if (n >= 4 && head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd) { inner = new DecompressionStream(peek); kind = "zstd"; }
+        // LZ4 frame magic 0x184D2204 (lz4 frame format spec), little-endian
+        else if (n >= 4 && head[0] == 0x04 && head[1] == 0x22 && head[2] == 0x4d && head[3] == 0x18) { inner = LZ4Stream.Decode(peek); kind = "lz4"; }
+        if (inner is null) return peek;
+        return new BoundedDecompressionStream(name, kind, inner, peek, compressedLength, limits);
+    }
+}
+
+/// <summary>A read-only stream that lets the first bytes be peeked without consuming them.</summary>
+public sealed class PeekStream(Stream inner) : Stream
+{
+    private byte[] _buffer = [];
+    private int _pos, _len;
+    private long _position;
+
+    /// <summary>Bytes consumed from the underlying stream so far (compressed position).</summary>
+    public long InnerPosition { get; private set; }
+
+    /// <summary>Fills <paramref name="dest"/> with upcoming bytes without consuming them; returns how many were available.</summary>
+    public int Peek(Span<byte> dest)
+    {
+        if (_len - _pos < dest.Length)
+        {
+            var nb = new byte[Math.Max(dest.Length, 4096)];
+            var have = _len - _pos;
+            Array.Copy(_buffer, _pos, nb, 0, have);
+            _buffer = nb; _pos = 0; _len = have;
+            while (_len < dest.Length)
+            {
+                var r = inner.Read(_buffer, _len, _buffer.Length - _len);
+                if (r <= 0) break;
+                _len += r; InnerPosition += r;
+            }
+        }
+        var n = Math.Min(dest.Length, _len - _pos);
+        _buffer.AsSpan(_pos, n).CopyTo(dest);
+        return n;
+    }
+
+    /// <inheritdoc/>
+    public override int Read(Span<byte> buffer)
+    {
+        if (_pos < _len)
+        {
+            var n = Math.Min(buffer.Length, _len - _pos);
+            _buffer.AsSpan(_pos, n).CopyTo(buffer);
+            _pos += n; _position += n;
+            return n;
+        }
+        var r = inner.Read(buffer);
+        if (r > 0) { _position += r; InnerPosition += r; }
+        return r;
+    }
+
+    /// <inheritdoc/>
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    /// <inheritdoc/>
+    public override bool CanRead => true;
+    /// <inheritdoc/>
+    public override bool CanSeek => false;
+    /// <inheritdoc/>
+    public override bool CanWrite => false;
+    /// <inheritdoc/>
+    public override long Length => throw new NotSupportedException();
+    /// <inheritdoc/>
+    public override long Position { get => _position; set => throw new NotSupportedException(); }
+    /// <inheritdoc/>
+    public override void Flush() { }
+    /// <inheritdoc/>
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    /// <inheritdoc/>
+    public override void SetLength(long value) => throw new NotSupportedException();
+    /// <inheritdoc/>
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing) { if (disposing) inner.Dispose(); base.Dispose(disposing); }
+}
+
+/// <summary>Decompresses while enforcing the expansion-ratio cap; decoder failures become format errors.</summary>
+internal sealed class BoundedDecompressionStream(string name, string kind, Stream inner, PeekStream source, long compressedLength, Limits limits) : Stream
+{
+    private long _produced;
+
+    public override int Read(Span<byte> buffer)
+    {
+        int r;
+        try { r = inner.Read(buffer); }
+        catch (Exception e) when (e is InvalidDataException or ZstdException or IOException or InvalidOperationException or ArgumentException)
+        { throw new CaptureFormatException(name, _produced, $"valid {kind} data ({e.Message})", e); }
+        _produced += r;
+        var basis = compressedLength > 0 ? compressedLength : source.InnerPosition;
+        var cap = Math.Max(limits.MinExpansionAllowance, basis * limits.MaxExpansionRatio);
+        if (_produced > cap)
+            throw new CaptureFormatException(name, _produced, $"{kind} data expanding at most {limits.MaxExpansionRatio}x (decompression bomb?)");
+        return r;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => _produced; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    protected override void Dispose(bool disposing) { if (disposing) inner.Dispose(); base.Dispose(disposing); }
+}

@@ -1,0 +1,93 @@
+namespace Stackweave.Formats.Model;
+
+/// <summary>The neutral model every reader builds and every writer consumes (pprof's model plus time and threads).</summary>
+public sealed class Profile
+{
+    /// <summary>Creates an empty profile with the given sample types.</summary>
+    public Profile(IReadOnlyList<SampleType> sampleTypes)
+    {
+        SampleTypes = sampleTypes;
+        Samples = new SampleTable(sampleTypes.Count);
+    }
+
+    /// <summary>Where the profile came from.</summary>
+    public Source Source { get; } = new();
+    /// <summary>Interned strings.</summary>
+    public StringTable Strings { get; } = new();
+    /// <summary>Mappings, indexed by id.</summary>
+    public List<Mapping> Mappings { get; } = [];
+    /// <summary>Functions, indexed by id.</summary>
+    public List<Function> Functions { get; } = [];
+    /// <summary>Locations, indexed by id.</summary>
+    public List<Location> Locations { get; } = [];
+    /// <summary>Stacks (prefix tree of locations).</summary>
+    public StackTable Stacks { get; } = new();
+    /// <summary>Threads, indexed by id.</summary>
+    public List<ThreadInfo> Threads { get; } = [];
+    /// <summary>What each value column measures.</summary>
+    public IReadOnlyList<SampleType> SampleTypes { get; }
+    /// <summary>Event names (perf events, pprof sample type names...); samples point into it.</summary>
+    public List<string> Events { get; } = [];
+    /// <summary>The samples.</summary>
+    public SampleTable Samples { get; }
+    /// <summary>Sampling period type (pprof period_type), when known.</summary>
+    public SampleType? PeriodType { get; set; }
+    /// <summary>Sampling period, 0 when unknown.</summary>
+    public long Period { get; set; }
+    /// <summary>Capture start, in the source clock (ns); null when unknown.</summary>
+    public long? StartTime { get; set; }
+    /// <summary>Capture duration in ns, 0 when unknown.</summary>
+    public long DurationNs { get; set; }
+    /// <summary>The source clock and its alignment.</summary>
+    public Clock Clock { get; } = new();
+    /// <summary>Free-form comments (pprof comment).</summary>
+    public List<string> Comments { get; } = [];
+    /// <summary>What was skipped, lost or unresolved.</summary>
+    public Diagnostics Diagnostics { get; } = new();
+
+    private readonly Dictionary<(int Mapping, ulong Address, bool Ret), int> _locationIds = [];
+    private readonly Dictionary<(int Name, int SystemName, int File), int> _functionIds = [];
+    private readonly Dictionary<(int Pid, int Tid, string Name), int> _threadIds = [];
+
+    /// <summary>Returns the location for (mapping, address), adding it if new; symbolization fills its lines later.</summary>
+    public int InternLocation(int mappingId, ulong address, bool isReturnAddress = false)
+    {
+        if (_locationIds.TryGetValue((mappingId, address, isReturnAddress), out var id)) return id;
+        id = Locations.Count;
+        Locations.Add(new Location { Id = id, MappingId = mappingId, Address = address, IsReturnAddress = isReturnAddress });
+        _locationIds.Add((mappingId, address, isReturnAddress), id);
+        return id;
+    }
+
+    /// <summary>Returns the function with these names, adding it if new.</summary>
+    public int InternFunction(string name, string? systemName = null, string? fileName = null)
+    {
+        var key = (Strings.Intern(name), Strings.Intern(systemName ?? name), Strings.Intern(fileName ?? ""));
+        if (_functionIds.TryGetValue(key, out var id)) return id;
+        id = Functions.Count;
+        Functions.Add(new Function { Id = id, Name = key.Item1, SystemName = key.Item2, FileName = key.Item3 });
+        _functionIds.Add(key, id);
+        return id;
+    }
+
+    /// <summary>Returns the thread (pid, tid, name), adding it if new.</summary>
+    public int InternThread(int pid, int tid, string name)
+    {
+        if (_threadIds.TryGetValue((pid, tid, name), out var id)) return id;
+        id = Threads.Count;
+        Threads.Add(new ThreadInfo(id, pid, tid, name));
+        _threadIds.Add((pid, tid, name), id);
+        return id;
+    }
+
+    /// <summary>Adds a mapping and returns its id.</summary>
+    public int AddMapping(Mapping m)
+    {
+        var id = Mappings.Count;
+        Mappings.Add(new Mapping { Id = id, Start = m.Start, Limit = m.Limit, FileOffset = m.FileOffset, Path = m.Path, BuildId = m.BuildId, Kind = m.Kind, Pid = m.Pid });
+        return id;
+    }
+
+    /// <summary>Display name of a function.</summary>
+    public string FunctionName(int functionId) => Strings[Functions[functionId].Name];
+}

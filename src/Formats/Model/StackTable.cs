@@ -1,0 +1,47 @@
+namespace Stackweave.Formats.Model;
+
+/// <summary>Stacks as a prefix tree: each stack is (parent stack, location); stack -1 is the empty stack (the root).</summary>
+public sealed class StackTable
+{
+    /// <summary>The id of the empty stack.</summary>
+    public const int Root = -1;
+
+    private readonly List<int> _parent = [];
+    private readonly List<int> _location = [];
+    private readonly Dictionary<(int Parent, int Location), int> _ids = [];
+
+    /// <summary>Number of stack nodes.</summary>
+    public int Count => _parent.Count;
+
+    /// <summary>Parent of a stack node (<see cref="Root"/> for a root frame).</summary>
+    public int Parent(int stack) => _parent[stack];
+
+    /// <summary>Location of the innermost frame of a stack node.</summary>
+    public int Location(int stack) => _location[stack];
+
+    /// <summary>Returns the stack that extends <paramref name="parent"/> by <paramref name="location"/> (callee), adding it if new.</summary>
+    public int Push(int parent, int location)
+    {
+        if (_ids.TryGetValue((parent, location), out var id)) return id;
+        id = _parent.Count;
+        _parent.Add(parent);
+        _location.Add(location);
+        _ids.Add((parent, location), id);
+        return id;
+    }
+
+    /// <summary>Interns a stack given root-first locations.</summary>
+    public int FromRootFirst(ReadOnlySpan<int> locations)
+    {
+        var s = Root;
+        foreach (var l in locations) s = Push(s, l);
+        return s;
+    }
+
+    /// <summary>Writes the locations of a stack leaf-first into <paramref name="buffer"/> (cleared first).</summary>
+    public void LeafFirst(int stack, List<int> buffer)
+    {
+        buffer.Clear();
+        for (var s = stack; s != Root; s = _parent[s]) buffer.Add(_location[s]);
+    }
+}
