@@ -26,8 +26,8 @@ public sealed class Profile
     public List<ThreadInfo> Threads { get; } = [];
     /// <summary>What each value column measures.</summary>
     public IReadOnlyList<SampleType> SampleTypes { get; }
-    /// <summary>Event names (perf events, pprof sample type names...); samples point into it.</summary>
-    public List<string> Events { get; } = [];
+    /// <summary>Events (perf events, bpftrace maps...); samples point into it by index.</summary>
+    public List<EventInfo> Events { get; } = [];
     /// <summary>The samples.</summary>
     public SampleTable Samples { get; }
     /// <summary>Sampling period type (pprof period_type), when known.</summary>
