@@ -1,15 +1,148 @@
+using Stackweave.Formats;
+using Stackweave.Formats.IO;
+using Stackweave.Formats.Model;
+
 namespace Stackweave.Cli;
 
 /// <summary>Argument parsing and wiring of the data path; no format logic.</summary>
-public static class Commands
+public static partial class Commands
 {
     /// <summary>Exit codes of the CLI contract.</summary>
     public const int Ok = 0, BadUsage = 1, BadInput = 2, Partial = 3;
 
-    /// <summary>Runs one command line.</summary>
-    public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    private const string Usage = """
+        usage:
+          stackweave convert INPUT... [-o OUT] [--format folded|perf-script] [options]
+          stackweave info INPUT... [--json]
+          stackweave script PERF_DATA [--raw] [--show-mmap-events] [--show-task-events] [--show-switch-events]
+                            [--show-namespace-events] [--show-cgroup-events] [--show-lost-events] [-o OUT]
+        folded options (as stackcollapse-perf.pl): --pid --tid --kernel --jit --addrs --all --event-filter EVENT (alias --event)
+        symbol options (as perf): --symfs DIR  --kallsyms FILE  --debug-dir DIR (repeatable)
+        common: --salvage (write what parsed before damage, exit 3)  --verbose (print diagnostics)  -  (stdin/stdout)
+        exit codes: 0 ok, 1 bad usage, 2 bad or unreadable input, 3 partial result under --salvage
+        """;
+
+    private static readonly HashSet<string> s_flags = new(StringComparer.Ordinal)
     {
-        stderr.WriteLine("stackweave: not implemented yet");
-        return BadUsage;
+        "--pid", "--tid", "--kernel", "--jit", "--addrs", "--all", "--salvage", "--verbose", "--json", "--raw",
+        "--show-mmap-events", "--show-task-events", "--show-switch-events", "--show-namespace-events",
+        "--show-cgroup-events", "--show-lost-events", "--help",
+    };
+
+    private static readonly HashSet<string> s_valued = new(StringComparer.Ordinal)
+    {
+        "-o", "--format", "--event-filter", "--symfs", "--kallsyms", "--debug-dir", "--max-expansion",
+    };
+
+    private static readonly Dictionary<string, string> s_aliases = new(StringComparer.Ordinal)
+    {
+        ["--output"] = "-o", ["--event"] = "--event-filter", ["-h"] = "--help", ["-v"] = "--verbose",
+    };
+
+    /// <summary>Runs one command line.</summary>
+    public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr) =>
+        Run(args, Console.OpenStandardOutput(), stdout, stderr);
+
+    /// <summary>Runs one command line writing output bytes to <paramref name="stdoutStream"/>.</summary>
+    public static int Run(string[] args, Stream stdoutStream, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length == 1 && args[0] is "--version")
+        {
+            stdout.WriteLine("stackweave " + Version);
+            return Ok;
+        }
+        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        {
+            (args.Length == 0 ? stderr : stdout).WriteLine(Usage);
+            return args.Length == 0 ? BadUsage : Ok;
+        }
+        CliArgs a;
+        try
+        {
+            a = CliArgs.Parse(args, s_flags, s_valued, s_aliases);
+            if (a.Has("--help")) { stdout.WriteLine(Usage); return Ok; }
+            var ctx = new RunContext(a, stdoutStream, stderr);
+            return a.Command switch
+            {
+                "convert" => Convert(ctx),
+                "info" => Info(ctx, stdout),
+                "script" => Script(ctx),
+                _ => throw new UsageException($"unknown command '{a.Command}'"),
+            };
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine("stackweave: " + e.Message);
+            stderr.WriteLine("run 'stackweave --help' for usage");
+            return BadUsage;
+        }
+        catch (CaptureFormatException e)
+        {
+            stderr.WriteLine("stackweave: " + e.Message);
+            return BadInput;
+        }
+        catch (IOException e)
+        {
+            stderr.WriteLine("stackweave: " + e.Message);
+            return BadInput;
+        }
+    }
+
+    /// <summary>The tool's version.</summary>
+    public static string Version => typeof(Commands).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    private sealed class RunContext(CliArgs args, Stream stdout, TextWriter stderr)
+    {
+        public CliArgs Args { get; } = args;
+        public Stream Stdout { get; } = stdout;
+        public TextWriter Stderr { get; } = stderr;
+        public bool Salvage => Args.Has("--salvage");
+
+        public ReadOptions ReadOptions
+        {
+            get
+            {
+                var limits = Limits.Default;
+                var ratio = Args.Int("--max-expansion", limits.MaxExpansionRatio);
+                if (ratio < 1) throw new UsageException("--max-expansion must be at least 1");
+                return new ReadOptions { Salvage = Salvage, Limits = limits with { MaxExpansionRatio = ratio } };
+            }
+        }
+
+        /// <summary>Reports damage survived under --salvage; returns the exit code for the result.</summary>
+        public int Finish(IEnumerable<Profile> profiles)
+        {
+            var damaged = false;
+            foreach (var p in profiles)
+            {
+                if (Args.Has("--verbose")) PrintDiagnostics(p, Stderr);
+                if (p.Damage is { } d)
+                {
+                    damaged = true;
+                    Stderr.WriteLine("stackweave: " + d.Message + " — wrote what was read before it (--salvage)");
+                }
+            }
+            return damaged ? Partial : Ok;
+        }
+    }
+
+    /// <summary>Prints a profile's diagnostics counters and messages.</summary>
+    internal static void PrintDiagnostics(Profile p, TextWriter w)
+    {
+        w.WriteLine($"{p.Source.File}: diagnostics");
+        foreach (var kv in p.Diagnostics.Counters) w.WriteLine(FormattableString.Invariant($"  {kv.Key}: {kv.Value}"));
+        foreach (var m in p.Diagnostics.Messages) w.WriteLine("  " + m);
+    }
+
+    private static List<Profile> ReadAll(RunContext ctx)
+    {
+        if (ctx.Args.Inputs.Count == 0) throw new UsageException($"'{ctx.Args.Command}' needs an input file ('-' for stdin)");
+        var list = new List<Profile>();
+        foreach (var input in ctx.Args.Inputs)
+        {
+            using var progress = Progress.Start(ctx.Stderr, input);
+            list.Add(FormatRegistry.Read(input, ctx.ReadOptions));
+        }
+        return list;
     }
 }

@@ -35,18 +35,48 @@ public static class FormatRegistry
         throw new UnknownFormatException(path, string.Join(", ", Formats.Select(f => f.Name)));
     }
 
+    /// <summary>Opens an input ("-" = stdin) and detects its format; a plain file comes back seekable, a compressed one decompressed.</summary>
+    public static (ICaptureFormat Format, Stream Stream) Open(string path, ReadOptions options)
+    {
+        var s = InputOpener.Open(path, options.Limits);
+        try
+        {
+            var peek = s as PeekStream ?? new PeekStream(s);
+            var format = Detect(path, peek);
+            if (path != "-" && ReferenceEquals(s, peek) && File.Exists(path))
+            {
+                // Not compressed: reopen seekable so readers can jump to sections in place.
+                s.Dispose();
+                return (format, new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16));
+            }
+            return (format, peek);
+        }
+        catch
+        {
+            s.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Opens, detects and reads an input ("-" = stdin). A perf.data directory is accepted as well.</summary>
     public static Profile Read(string path, ReadOptions? options = null)
     {
         options ??= ReadOptions.Default;
+        Profile p;
+        string name;
         if (path != "-" && Directory.Exists(path))
-            return PerfData.PerfDataFormat.Instance.ReadDirectory(path, options);
-        using var s = InputOpener.Open(path, options.Limits);
-        var peek = s as PeekStream ?? new PeekStream(s);
-        var format = Detect(path, peek);
-        var p = format.Read(peek, path, options);
+        {
+            p = PerfData.PerfDataFormat.Instance.ReadDirectory(path, options);
+            name = PerfData.PerfDataFormat.Instance.Name;
+        }
+        else
+        {
+            var (format, stream) = Open(path, options);
+            using (stream) p = format.Read(stream, path, options);
+            name = format.Name;
+        }
         p.Source.File = path;
-        p.Source.Format = format.Name;
+        p.Source.Format = name;
         return p;
     }
 }

@@ -42,6 +42,8 @@ public sealed class Profile
     public Clock Clock { get; } = new();
     /// <summary>Free-form comments (pprof comment).</summary>
     public List<string> Comments { get; } = [];
+    /// <summary>Under salvage: the damage that ended reading early; null when the input was read whole.</summary>
+    public IO.CaptureFormatException? Damage { get; set; }
     /// <summary>What was skipped, lost or unresolved.</summary>
     public Diagnostics Diagnostics { get; } = new();
 

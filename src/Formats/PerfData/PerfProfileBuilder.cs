@@ -2,9 +2,310 @@ using Stackweave.Formats.Model;
 
 namespace Stackweave.Formats.PerfData;
 
-/// <summary>Turns a perf.data record stream into the neutral profile: processes, address spaces over time, samples and stacks.</summary>
+/// <summary>Turns a perf.data record stream into the neutral profile: threads, address spaces over time, samples and stacks.</summary>
 public static class PerfProfileBuilder
 {
-    /// <summary>Builds the profile.</summary>
-    public static Profile Build(PerfDataFile file, ReadOptions options) => throw new NotImplementedException();
+    /// <summary>Sample types of every profile built from perf.data: one sample, and the event period.</summary>
+    public static readonly SampleType[] SampleTypes = [new("samples", "count"), new("period", "count")];
+
+    /// <summary>Builds the profile, reading every record once.</summary>
+    public static Profile Build(PerfDataFile file, ReadOptions options, Action<PerfRecord, int>? onRecord = null)
+    {
+        var profile = new Profile(SampleTypes);
+        var state = new State(file, profile, options);
+        foreach (var record in file.Records())
+        {
+            var sampleIndex = state.Process(record);
+            onRecord?.Invoke(record, sampleIndex);
+        }
+        state.Finish();
+        return profile;
+    }
+
+    /// <summary>Maps perf's attr.type to the model's event kind (include/uapi/linux/perf_event.h enum perf_type_id).</summary>
+    public static EventKind KindOf(uint attrType) => attrType switch
+    {
+        0 => EventKind.Hardware,   // PERF_TYPE_HARDWARE
+        1 => EventKind.Software,   // PERF_TYPE_SOFTWARE
+        2 => EventKind.Tracepoint, // PERF_TYPE_TRACEPOINT
+        3 => EventKind.HwCache,    // PERF_TYPE_HW_CACHE
+        4 => EventKind.Raw,        // PERF_TYPE_RAW
+        5 => EventKind.Breakpoint, // PERF_TYPE_BREAKPOINT
+        _ => EventKind.Raw,        // dynamic PMU types
+    };
+
+    /// <summary>The name perf shows for a mapping's file: kernel image, module, or the path itself.</summary>
+    public static (string Path, MappingKind Kind) DsoOf(string filename, bool kernelSpace)
+    {
+        // tools/perf/util/machine.c: the kernel map is announced as "[kernel.kallsyms]_text" (or "_stext").
+        if (filename.StartsWith("[kernel.kallsyms]", StringComparison.Ordinal)) return ("[kernel.kallsyms]", MappingKind.Kernel);
+        if (filename == "[vdso]" || filename == "[vdso32]" || filename == "[vdsox32]") return (filename, MappingKind.Vdso);
+        if (filename == "[vsyscall]") return (filename, MappingKind.User);
+        if (kernelSpace)
+        {
+            // modules: perf shows "[name]" for /lib/modules/.../name.ko(.xz|.gz|.zst), '-' becoming '_'.
+            var name = System.IO.Path.GetFileName(filename);
+            var dot = name.IndexOf(".ko", StringComparison.Ordinal);
+            if (dot > 0) name = name[..dot];
+            if (!name.StartsWith('[')) name = "[" + name.Replace('-', '_') + "]";
+            return (name, MappingKind.KernelModule);
+        }
+        if (filename.StartsWith("/tmp/perf-", StringComparison.Ordinal) && filename.EndsWith(".map", StringComparison.Ordinal)) return (filename, MappingKind.Jit);
+        if (filename.StartsWith("//anon", StringComparison.Ordinal) || filename.StartsWith("[anon", StringComparison.Ordinal) ||
+            filename is "[heap]" or "[stack]" or "/dev/zero (deleted)" || filename.StartsWith("/memfd:", StringComparison.Ordinal))
+            return (filename, MappingKind.Anonymous);
+        return (filename, MappingKind.User);
+    }
+
+    private sealed class AddressSpace
+    {
+        // Mapping ids sorted by start; replaced where a new mapping overlaps (perf's maps__fixup_overlappings).
+        public readonly List<(ulong Start, ulong End, int Id)> Maps = [];
+
+        public AddressSpace Clone()
+        {
+            var c = new AddressSpace();
+            c.Maps.AddRange(Maps);
+            return c;
+        }
+
+        public void Insert(ulong start, ulong end, int id)
+        {
+            var i = LowerBound(start);
+            if (i > 0 && Maps[i - 1].End > start)
+            {
+                var prev = Maps[i - 1];
+                Maps[i - 1] = (prev.Start, start, prev.Id);
+                if (prev.End > end) Maps.Insert(i, (end, prev.End, prev.Id));
+            }
+            while (i < Maps.Count && Maps[i].Start < end)
+            {
+                var cur = Maps[i];
+                if (cur.End > end) { Maps[i] = (end, cur.End, cur.Id); break; }
+                Maps.RemoveAt(i);
+            }
+            Maps.Insert(i, (start, end, id));
+        }
+
+        public int Find(ulong address)
+        {
+            var i = LowerBound(address + 1) - 1;
+            if (i >= 0 && address >= Maps[i].Start && address < Maps[i].End) return Maps[i].Id;
+            return -1;
+        }
+
+        private int LowerBound(ulong start)
+        {
+            int lo = 0, hi = Maps.Count;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (Maps[mid].Start < start) lo = mid + 1; else hi = mid;
+            }
+            return lo;
+        }
+    }
+
+    private sealed class State(PerfDataFile file, Profile profile, ReadOptions options)
+    {
+        private readonly Dictionary<int, string> _comm = [];
+        private readonly Dictionary<int, int> _pidOfTid = [];
+        private readonly Dictionary<int, AddressSpace> _spaces = [];
+        private readonly AddressSpace _kernel = new();
+        private readonly List<int> _frames = [];
+        private readonly long[] _values = new long[2];
+        private readonly List<int> _eventOfAttr = [];
+        private bool _kernelSeen;
+
+        private int EventOf(int attrIndex)
+        {
+            if (attrIndex < 0) attrIndex = 0;
+            while (_eventOfAttr.Count <= attrIndex) _eventOfAttr.Add(-1);
+            if (_eventOfAttr[attrIndex] >= 0) return _eventOfAttr[attrIndex];
+            var info = new EventInfo { Name = attrIndex < file.Attrs.Count ? file.EventName(attrIndex) : "unknown" };
+            if (attrIndex < file.Attrs.Count)
+            {
+                var a = file.Attrs[attrIndex];
+                info.Kind = KindOf(a.Type);
+                info.PeriodOrFreq = a.SamplePeriodOrFreq;
+                info.Freq = a.Freq;
+                info.PerfSampleType = (ulong)a.SampleType;
+                // PERF_COUNT_SW_CPU_CLOCK = 0, PERF_COUNT_SW_TASK_CLOCK = 1 count nanoseconds.
+                info.PeriodUnit = a.Type == 1 && a.Config <= 1 ? "nanoseconds" : "count";
+            }
+            _eventOfAttr[attrIndex] = profile.Events.Count;
+            profile.Events.Add(info);
+            return _eventOfAttr[attrIndex];
+        }
+
+        private AddressSpace Space(int pid)
+        {
+            if (!_spaces.TryGetValue(pid, out var s)) _spaces[pid] = s = new AddressSpace();
+            return s;
+        }
+
+        public int Process(PerfRecord record)
+        {
+            switch (record)
+            {
+                case SampleRecord s: return Sample(s);
+                case MmapRecord m: Mmap(m); break;
+                case CommRecord c:
+                    _comm[c.Tid] = c.Comm;
+                    _pidOfTid[c.Tid] = c.Pid;
+                    break;
+                case ForkExitRecord f when f.Type == PerfRecordType.Fork:
+                    if (_comm.TryGetValue(f.Ptid, out var parentComm)) _comm[f.Tid] = parentComm;
+                    else if (_comm.TryGetValue(f.Ppid, out parentComm)) _comm[f.Tid] = parentComm;
+                    _pidOfTid[f.Tid] = f.Pid;
+                    // a new process gets a copy of its parent's address space; a new thread shares it
+                    if (f.Pid != f.Ppid && _spaces.TryGetValue(f.Ppid, out var parent)) _spaces[f.Pid] = parent.Clone();
+                    break;
+                case LostRecord l:
+                    profile.Diagnostics.Count("lost samples (PERF_RECORD_LOST)", (long)l.Lost);
+                    break;
+                case LostSamplesRecord ls:
+                    profile.Diagnostics.Count("lost samples (PERF_RECORD_LOST_SAMPLES)", (long)ls.Lost);
+                    break;
+                case RawRecord r when (uint)r.Type >= 22:
+                    break; // unknown types are counted by the reader
+            }
+            return -1;
+        }
+
+        private void Mmap(MmapRecord m)
+        {
+            if (m.IsData) return; // data mappings never hold code
+            var kernelSpace = m.Pid == -1 || m.CpuMode == PerfConstants.MiscKernel || m.CpuMode == PerfConstants.MiscGuestKernel;
+            var (path, kind) = DsoOf(m.Filename, kernelSpace);
+            var start = m.Start;
+            var end = m.Start + m.Length < m.Start ? ulong.MaxValue : m.Start + m.Length;
+            if (kind == MappingKind.Kernel)
+            {
+                // The kernel map is announced from _text on; perf extends it to cover the whole kernel image (machine__update_kernel_mmap).
+                _kernelSeen = true;
+            }
+            var id = profile.AddMapping(new Mapping
+            {
+                Start = start, Limit = end, FileOffset = m.PageOffset, Path = path, Kind = kind,
+                BuildId = m.BuildId ?? BuildIdOf(m.Filename), Pid = kernelSpace ? -1 : m.Pid,
+            });
+            if (kernelSpace) _kernel.Insert(start, end, id);
+            else Space(m.Pid).Insert(start, end, id);
+        }
+
+        private Dictionary<string, string>? _buildIds;
+        private string? BuildIdOf(string filename)
+        {
+            if (_buildIds is null)
+            {
+                _buildIds = new(StringComparer.Ordinal);
+                foreach (var b in file.Features.BuildIds) _buildIds.TryAdd(b.Filename, b.BuildId);
+            }
+            return _buildIds.TryGetValue(filename, out var id) ? id : null;
+        }
+
+        private int Sample(SampleRecord s)
+        {
+            var evt = EventOf(s.AttrIndex);
+            var pid = s.SampleId.Pid;
+            var tid = s.SampleId.Tid;
+            if (pid < 0 && tid >= 0 && _pidOfTid.TryGetValue(tid, out var p)) pid = p;
+            var comm = _comm.TryGetValue(tid, out var c) ? c : _comm.TryGetValue(pid, out c) ? c : FormattableString.Invariant($":{tid}");
+            var thread = profile.InternThread(pid, tid, comm);
+
+            _frames.Clear();
+            var space = pid >= 0 && _spaces.TryGetValue(pid, out var sp) ? sp : null;
+            if (s.Callchain is { } chain)
+            {
+                var kernel = s.CpuMode is PerfConstants.MiscKernel or PerfConstants.MiscGuestKernel;
+                var first = true;
+                foreach (var ip in chain)
+                {
+                    if (ip >= PerfConstants.ContextMax)
+                    {
+                        kernel = ip is PerfConstants.ContextKernel or PerfConstants.ContextGuestKernel or PerfConstants.ContextHv;
+                        continue;
+                    }
+                    if (_frames.Count >= options.Limits.MaxStackDepth)
+                    {
+                        profile.Diagnostics.Count("stacks truncated at the depth limit");
+                        break;
+                    }
+                    _frames.Add(LocationOf(ip, kernel, space, !first));
+                    first = false;
+                }
+            }
+            if (_frames.Count == 0 && (s.Attr(file) & SampleFormat.Ip) != 0)
+            {
+                var kernel = s.CpuMode is PerfConstants.MiscKernel or PerfConstants.MiscGuestKernel;
+                _frames.Add(LocationOf(s.Ip, kernel, space, false));
+            }
+            var stack = StackTable.Root;
+            for (var i = _frames.Count - 1; i >= 0; i--) stack = profile.Stacks.Push(stack, _frames[i]);
+
+            _values[0] = 1;
+            _values[1] = (long)(s.Period != 0 ? s.Period : DefaultPeriod(s.AttrIndex));
+            var time = (s.Attr(file) & SampleFormat.Time) != 0 ? (long)s.SampleId.Time : SampleTable.NoTime;
+            var labels = TracepointLabels?.Invoke(s);
+            return profile.Samples.Add(stack, thread, time, _values, evt, s.SampleId.Cpu, labels);
+        }
+
+        /// <summary>Renders tracepoint fields of a sample into labels, when a decoder is available.</summary>
+        public Func<SampleRecord, Label[]?>? TracepointLabels { get; set; }
+
+        private ulong DefaultPeriod(int attrIndex) =>
+            attrIndex >= 0 && attrIndex < file.Attrs.Count && !file.Attrs[attrIndex].Freq ? file.Attrs[attrIndex].SamplePeriodOrFreq : 1;
+
+        private int LocationOf(ulong ip, bool kernel, AddressSpace? space, bool isReturn)
+        {
+            var mapping = kernel ? _kernel.Find(ip) : space?.Find(ip) ?? -1;
+            if (mapping < 0 && kernel && _kernelSeen) mapping = KernelFallback(ip);
+            return profile.InternLocation(mapping, ip, isReturn);
+        }
+
+        private int KernelFallback(ulong ip)
+        {
+            // perf resolves kernel addresses outside the announced ranges against the kernel map itself.
+            foreach (var m in profile.Mappings)
+                if (m.Kind == MappingKind.Kernel) return m.Id;
+            return -1;
+        }
+
+        public void Finish()
+        {
+            var p = profile;
+            var f = file.Features;
+            p.Source.Hostname = f.Hostname;
+            if (f.Cmdline is { } cmd) p.Source.CommandLine = string.Join(' ', cmd);
+            if (f.ClockData is { } cd)
+            {
+                p.Clock.Reference = ((long)cd.WallClockNs, (long)cd.ClockIdTimeNs);
+            }
+            p.Clock.Domain = ClockOf(file);
+            foreach (var kv in file.Diagnostics.Counters) p.Diagnostics.Count(kv.Key, kv.Value);
+            foreach (var m in file.Diagnostics.Messages) p.Diagnostics.Report("reader", m);
+            if (file.Damage is { } d) { p.Damage = d; p.Diagnostics.Report("damage", d.Message); }
+            if (p.Events.Count == 0)
+                for (var i = 0; i < file.Attrs.Count; i++) EventOf(i);
+        }
+
+        private static ClockDomain ClockOf(PerfDataFile file)
+        {
+            if (file.Attrs.Count == 0 || !file.Attrs[0].UseClockId) return ClockDomain.PerfClock;
+            // include/uapi/linux/time.h clock ids
+            return file.Attrs[0].ClockId switch
+            {
+                0 => ClockDomain.Realtime,
+                1 => ClockDomain.Monotonic,
+                4 => ClockDomain.MonotonicRaw,
+                7 => ClockDomain.BootTime,
+                11 => ClockDomain.Tai,
+                _ => ClockDomain.Unknown,
+            };
+        }
+    }
+
+    private static SampleFormat Attr(this SampleRecord s, PerfDataFile file) =>
+        s.AttrIndex >= 0 && s.AttrIndex < file.Attrs.Count ? file.Attrs[s.AttrIndex].SampleType : SampleFormat.Ip | SampleFormat.Time;
 }

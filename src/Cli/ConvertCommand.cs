@@ -1,0 +1,70 @@
+using Stackweave.Formats.Folded;
+using Stackweave.Formats.Model;
+using Stackweave.Formats.PerfScript;
+using Stackweave.Merge.Symbols;
+
+namespace Stackweave.Cli;
+
+public static partial class Commands
+{
+    /// <summary>Output formats by extension (longest suffix first).</summary>
+    private static readonly (string Suffix, string Format)[] s_extensions =
+    [
+        (".speedscope.json", "speedscope"), (".pb.gz", "pprof"), (".folded", "folded"), (".collapsed", "folded"),
+        (".csv", "csv"), (".svg", "svg"), (".html", "html"), (".perf-script", "perf-script"), (".script", "perf-script"),
+    ];
+
+    private static readonly string[] s_laterFormats = ["speedscope", "csv", "pprof", "svg", "html"];
+
+    private static string OutputFormat(CliArgs a)
+    {
+        var f = a.Value("--format");
+        if (f is null)
+        {
+            var o = a.Value("-o");
+            f = "folded";
+            if (o is not null && o != "-")
+                foreach (var (suffix, format) in s_extensions)
+                    if (o.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) { f = format; break; }
+        }
+        if (f is "folded" or "perf-script") return f;
+        if (Array.IndexOf(s_laterFormats, f) >= 0) throw new UsageException($"output format '{f}' is not available in this version (folded, perf-script are)");
+        throw new UsageException($"unknown output format '{f}' (folded, perf-script)");
+    }
+
+    private static SymbolOptions SymbolOptions(CliArgs a)
+    {
+        var o = new SymbolOptions { Symfs = a.Value("--symfs"), KallsymsPath = a.Value("--kallsyms") };
+        foreach (var d in a.Values("--debug-dir")) o.DebugDirs.Insert(0, d);
+        return o;
+    }
+
+    private static int Convert(RunContext ctx)
+    {
+        var a = ctx.Args;
+        var format = OutputFormat(a);
+        if (a.Inputs.Count > 1) throw new UsageException("merging several inputs is not available in this version: convert one input at a time");
+        var profiles = ReadAll(ctx);
+        var symbols = SymbolOptions(a);
+        foreach (var p in profiles) Symbolizer.Symbolize(p, symbols);
+        using var target = OutputTarget.Open(a.Value("-o"), ctx.Stdout);
+        var profile = profiles[0];
+        if (format == "folded")
+        {
+            var options = new FoldedOptions
+            {
+                IncludePid = a.Has("--pid"), IncludeTid = a.Has("--tid"), AnnotateKernel = a.Has("--kernel") || a.Has("--all"),
+                AnnotateJit = a.Has("--jit") || a.Has("--all"), ShowAddresses = a.Has("--addrs"), EventFilter = a.Value("--event-filter"),
+            };
+            var result = FoldedWriter.Write(profile, target.Writer, options);
+            if (result.SkippedSamples > 0)
+                ctx.Stderr.WriteLine(FormattableString.Invariant($"stackweave: kept event {result.Event}; skipped {result.SkippedSamples} samples of other events ({string.Join(", ", result.SkippedEvents)}); choose with --event-filter"));
+        }
+        else
+        {
+            PerfScriptWriter.Write(profile, target.Writer, new PerfScriptOptions());
+        }
+        target.Commit();
+        return ctx.Finish(profiles);
+    }
+}

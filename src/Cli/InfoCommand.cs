@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Text.Json;
+using Stackweave.Formats;
+using Stackweave.Formats.IO;
+using Stackweave.Formats.PerfData;
+
+namespace Stackweave.Cli;
+
+public static partial class Commands
+{
+    private static int Info(RunContext ctx, TextWriter stdout)
+    {
+        if (ctx.Args.Inputs.Count == 0) throw new UsageException("'info' needs an input file ('-' for stdin)");
+        var json = ctx.Args.Has("--json");
+        var damaged = false;
+        using var target = OutputTarget.Open(ctx.Args.Value("-o"), ctx.Stdout);
+        var jw = json ? new Utf8JsonWriter(target.Writer.BaseStream, new JsonWriterOptions { Indented = true }) : null;
+        jw?.WriteStartArray();
+        foreach (var input in ctx.Args.Inputs)
+        {
+            using var file = OpenPerfData(input, ctx.ReadOptions);
+            var summary = PerfDataSummary.Collect(file);
+            if (file.Damage is { } d)
+            {
+                damaged = true;
+                ctx.Stderr.WriteLine("stackweave: " + d.Message + " — summarised what was read before it (--salvage)");
+            }
+            if (jw is not null) InfoJson(jw, input, summary);
+            else InfoText(target.Writer, input, summary);
+        }
+        if (jw is not null)
+        {
+            jw.WriteEndArray();
+            jw.Flush();
+            target.Writer.BaseStream.WriteByte((byte)'\n');
+        }
+        target.Commit();
+        return damaged ? Partial : Ok;
+    }
+
+    /// <summary>Opens a perf.data input: a file, a perf.data/ directory, or "-"; other formats are refused.</summary>
+    internal static PerfDataFile OpenPerfData(string input, ReadOptions options)
+    {
+        if (input != "-" && Directory.Exists(input)) return PerfDataFile.OpenDirectory(input, options);
+        var (format, stream) = FormatRegistry.Open(input, options);
+        if (format is not PerfDataFormat)
+        {
+            stream.Dispose();
+            throw new CaptureFormatException(input, 0, "a perf.data capture (this is " + format.Name + ")");
+        }
+        return PerfDataFile.Open(stream, input, options);
+    }
+
+    private static string Inv(FormattableString f) => f.ToString(CultureInfo.InvariantCulture);
+
+    private static void InfoText(TextWriter w, string input, PerfDataSummary s)
+    {
+        var f = s.File;
+        var ft = f.Features;
+        w.WriteLine($"# file: {input}");
+        w.WriteLine(Inv($"# format: perf.data ({(f.IsDirectory ? "directory" : f.IsPipe ? "pipe" : "file")} mode, {(f.IsBigEndian ? "big" : "little")}-endian)"));
+        if (ft.Hostname is not null) w.WriteLine($"# hostname: {ft.Hostname}");
+        if (ft.OsRelease is not null) w.WriteLine($"# os release: {ft.OsRelease}");
+        if (ft.Version is not null) w.WriteLine($"# perf version: {ft.Version}");
+        if (ft.Arch is not null) w.WriteLine($"# arch: {ft.Arch}");
+        if (ft.NrCpusOnline is { } on) w.WriteLine(Inv($"# nrcpus online: {on}, available: {ft.NrCpusAvailable}"));
+        if (ft.CpuDesc is not null) w.WriteLine($"# cpudesc: {ft.CpuDesc}");
+        if (ft.TotalMemKb is { } mem) w.WriteLine(Inv($"# total memory: {mem} kB"));
+        if (ft.Cmdline is { } cmd) w.WriteLine($"# cmdline: {string.Join(' ', cmd)}");
+        w.WriteLine($"# features: {string.Join(' ', ft.Present)}");
+        for (var i = 0; i < f.Attrs.Count; i++)
+        {
+            var a = f.Attrs[i];
+            w.WriteLine(Inv($"# event {i}: {f.EventName(i)}: type {a.Type}, config {a.Config:#x}, {(a.Freq ? "freq" : "period")} {a.SamplePeriodOrFreq}, sample_type {a.SampleType}, attr size {a.Size}, {a.Ids.Count} ids, samples {s.SamplesByAttr[i]}"));
+        }
+        var clock = f.Attrs.Count > 0 && f.Attrs[0].UseClockId ? ClockName(f.Attrs[0].ClockId) : "perf_clock";
+        w.WriteLine($"# clock: {clock}");
+        if (ft.ClockResolutionNs is { } res) w.WriteLine(Inv($"# clock resolution: {res} ns"));
+        if (ft.ClockData is { } cd) w.WriteLine(Inv($"# clock data: clockid {ClockName(cd.ClockId)}, wall clock {cd.WallClockNs} ns = clock {cd.ClockIdTimeNs} ns ({DateTimeOffset.UnixEpoch.AddTicks((long)(cd.WallClockNs / 100)):yyyy-MM-ddTHH:mm:ss.fffffffZ})"));
+        if (s.SampleTimeRange is { } tr) w.WriteLine(Inv($"# samples from {Seconds(tr.First)} to {Seconds(tr.Last)} ({Seconds(tr.Last - tr.First)} s)"));
+        w.WriteLine(Inv($"# lost samples: {s.LostSamples}"));
+        w.WriteLine("# records:");
+        foreach (var kv in f.RecordCounts)
+            w.WriteLine(Inv($"#   {RecordName(kv.Key)}: {kv.Value}"));
+        var ids = BuildIds(s);
+        if (ids.Count > 0)
+        {
+            w.WriteLine("# build ids:");
+            foreach (var kv in ids) w.WriteLine($"#   {kv.Value} {kv.Key}");
+        }
+        if (f.Diagnostics.Counters.Count > 0)
+        {
+            w.WriteLine("# diagnostics:");
+            foreach (var kv in f.Diagnostics.Counters) w.WriteLine(Inv($"#   {kv.Key}: {kv.Value}"));
+        }
+    }
+
+    private static SortedDictionary<string, string> BuildIds(PerfDataSummary s)
+    {
+        var ids = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var b in s.File.Features.BuildIds) ids.TryAdd(b.Filename, b.BuildId);
+        foreach (var kv in s.MmapBuildIds) ids.TryAdd(kv.Key, kv.Value);
+        return ids;
+    }
+
+    private static void InfoJson(Utf8JsonWriter j, string input, PerfDataSummary s)
+    {
+        var f = s.File;
+        var ft = f.Features;
+        j.WriteStartObject();
+        j.WriteString("file", input);
+        j.WriteString("format", "perf.data");
+        j.WriteString("mode", f.IsDirectory ? "directory" : f.IsPipe ? "pipe" : "file");
+        j.WriteString("endianness", f.IsBigEndian ? "big" : "little");
+        j.WriteStartObject("header");
+        void Str(string name, string? v) { if (v is not null) j.WriteString(name, v); }
+        Str("hostname", ft.Hostname); Str("osRelease", ft.OsRelease); Str("perfVersion", ft.Version); Str("arch", ft.Arch);
+        Str("cpuDesc", ft.CpuDesc); Str("cpuId", ft.CpuId);
+        if (ft.NrCpusOnline is { } on) j.WriteNumber("nrCpusOnline", on);
+        if (ft.NrCpusAvailable is { } av) j.WriteNumber("nrCpusAvailable", av);
+        if (ft.TotalMemKb is { } mem) j.WriteNumber("totalMemKb", mem);
+        if (ft.Cmdline is { } cmd) { j.WriteStartArray("cmdline"); foreach (var c in cmd) j.WriteStringValue(c); j.WriteEndArray(); }
+        j.WriteStartArray("features"); foreach (var p in ft.Present) j.WriteStringValue(p.ToString()); j.WriteEndArray();
+        j.WriteEndObject();
+        j.WriteStartArray("events");
+        for (var i = 0; i < f.Attrs.Count; i++)
+        {
+            var a = f.Attrs[i];
+            j.WriteStartObject();
+            j.WriteString("name", f.EventName(i));
+            j.WriteNumber("type", a.Type);
+            j.WriteNumber("config", a.Config);
+            j.WriteNumber(a.Freq ? "frequency" : "period", a.SamplePeriodOrFreq);
+            j.WriteString("sampleType", a.SampleType.ToString());
+            j.WriteNumber("attrSize", a.Size);
+            j.WriteNumber("ids", a.Ids.Count);
+            j.WriteNumber("samples", s.SamplesByAttr[i]);
+            j.WriteEndObject();
+        }
+        j.WriteEndArray();
+        j.WriteStartObject("clock");
+        j.WriteString("id", f.Attrs.Count > 0 && f.Attrs[0].UseClockId ? ClockName(f.Attrs[0].ClockId) : "perf_clock");
+        if (ft.ClockResolutionNs is { } res) j.WriteNumber("resolutionNs", res);
+        if (ft.ClockData is { } cd)
+        {
+            j.WriteStartObject("clockData");
+            j.WriteNumber("version", cd.Version); j.WriteString("clockId", ClockName(cd.ClockId));
+            j.WriteNumber("wallClockNs", cd.WallClockNs); j.WriteNumber("clockIdTimeNs", cd.ClockIdTimeNs);
+            j.WriteEndObject();
+        }
+        j.WriteEndObject();
+        if (s.SampleTimeRange is { } tr) { j.WriteNumber("firstSampleNs", tr.First); j.WriteNumber("lastSampleNs", tr.Last); }
+        j.WriteNumber("lostSamples", s.LostSamples);
+        j.WriteStartObject("records");
+        foreach (var kv in f.RecordCounts) j.WriteNumber(RecordName(kv.Key), kv.Value);
+        j.WriteEndObject();
+        j.WriteStartObject("buildIds");
+        foreach (var kv in BuildIds(s)) j.WriteString(kv.Key, kv.Value);
+        j.WriteEndObject();
+        j.WriteStartObject("diagnostics");
+        foreach (var kv in f.Diagnostics.Counters) j.WriteNumber(kv.Key, kv.Value);
+        j.WriteEndObject();
+        if (f.Damage is { } d) j.WriteString("damage", d.Message);
+        j.WriteEndObject();
+    }
+
+    private static string Seconds(ulong ns) => Inv($"{ns / 1_000_000_000}.{ns % 1_000_000_000:D9}");
+
+    /// <summary>perf's record type names (tools/perf/util/event.c perf_event__names).</summary>
+    internal static string RecordName(uint type) => type switch
+    {
+        1 => "MMAP", 2 => "LOST", 3 => "COMM", 4 => "EXIT", 5 => "THROTTLE", 6 => "UNTHROTTLE", 7 => "FORK", 8 => "READ",
+        9 => "SAMPLE", 10 => "MMAP2", 11 => "AUX", 12 => "ITRACE_START", 13 => "LOST_SAMPLES", 14 => "SWITCH",
+        15 => "SWITCH_CPU_WIDE", 16 => "NAMESPACES", 17 => "KSYMBOL", 18 => "BPF_EVENT", 19 => "CGROUP", 20 => "TEXT_POKE",
+        21 => "AUX_OUTPUT_HW_ID", 64 => "ATTR", 65 => "EVENT_TYPE", 66 => "TRACING_DATA", 67 => "BUILD_ID",
+        68 => "FINISHED_ROUND", 69 => "ID_INDEX", 70 => "AUXTRACE_INFO", 71 => "AUXTRACE", 72 => "AUXTRACE_ERROR",
+        73 => "THREAD_MAP", 74 => "CPU_MAP", 75 => "STAT_CONFIG", 76 => "STAT", 77 => "STAT_ROUND", 78 => "EVENT_UPDATE",
+        79 => "TIME_CONV", 80 => "FEATURE", 81 => "COMPRESSED", 82 => "FINISHED_INIT", 83 => "COMPRESSED2",
+        _ => Inv($"UNKNOWN_{type}"),
+    };
+
+    /// <summary>Clock names as perf prints them (include/uapi/linux/time.h ids).</summary>
+    internal static string ClockName(int id) => id switch
+    {
+        0 => "CLOCK_REALTIME", 1 => "CLOCK_MONOTONIC", 4 => "CLOCK_MONOTONIC_RAW", 7 => "CLOCK_BOOTTIME", 11 => "CLOCK_TAI",
+        _ => Inv($"clockid {id}"),
+    };
+}
