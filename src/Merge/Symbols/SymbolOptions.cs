@@ -1,0 +1,27 @@
+namespace Stackweave.Merge.Symbols;
+
+/// <summary>Where symbols come from (mirrors perf's --symfs, --kallsyms and debug directories).</summary>
+public sealed record SymbolOptions
+{
+    /// <summary>Root directory that recorded paths are looked up under (perf --symfs); null: use recorded paths as they are.</summary>
+    public string? Symfs { get; init; }
+
+    /// <summary>Debug directories searched for <c>.build-id/xx/rest.debug</c> and debuglink files (default <c>/usr/lib/debug</c>, as gdb and perf use).</summary>
+    public IReadOnlyList<string> DebugDirs { get; init; } = ["/usr/lib/debug"];
+
+    /// <summary>A saved <c>/proc/kallsyms</c> (plain or gzip) for kernel addresses; null: kernel frames stay unresolved.</summary>
+    public string? KallsymsPath { get; init; }
+
+    /// <summary>Directory holding JIT maps <c>perf-PID.map</c> (default <c>/tmp</c>, where perf looks).</summary>
+    public string JitMapDirectory { get; init; } = "/tmp";
+
+    /// <summary>
+    /// Look caller frames (return addresses) up at address − 1, the call instruction. Default false: perf 6.1's
+    /// <c>perf script</c> looks them up at the return address itself (util/machine.c add_callchain_ip), so a call that
+    /// ends a function shows the next function; the reported offset is always from the raw address.
+    /// </summary>
+    public bool ReturnAddressesAtCallSite { get; init; }
+
+    /// <summary>When a binary is missing under <see cref="Symfs"/>, also try its recorded path (used only if its build id matches the capture's).</summary>
+    public bool FallBackToRecordedPath { get; init; } = true;
+}

@@ -1,0 +1,309 @@
+using Stackweave.Formats.IO;
+using Stackweave.Formats.Model;
+
+namespace Stackweave.Merge.Symbols;
+
+/// <summary>Per-object symbolization statistics, for <c>stackweave info</c>.</summary>
+public sealed class BinaryStats
+{
+    /// <summary>Path as recorded (or <c>[kernel.kallsyms]</c>, <c>[vdso]</c>, <c>//anon</c>...).</summary>
+    public required string Path { get; init; }
+    /// <summary>Mapping kind.</summary>
+    public MappingKind Kind { get; init; }
+    /// <summary>Build id recorded in the capture.</summary>
+    public string? BuildId { get; init; }
+    /// <summary>True when symbols were loaded for it.</summary>
+    public bool Found { get; internal set; }
+    /// <summary>How its symbols were found.</summary>
+    public SymbolRoute Route { get; internal set; }
+    /// <summary>File whose symbol table was used.</summary>
+    public string? SymbolFile { get; internal set; }
+    /// <summary>Symbols in the table used.</summary>
+    public int SymbolCount { get; internal set; }
+    /// <summary>Distinct locations in this object.</summary>
+    public int Locations { get; internal set; }
+    /// <summary>Distinct locations left without a symbol.</summary>
+    public int UnresolvedLocations { get; internal set; }
+    /// <summary>Samples whose leaf frame is in this object.</summary>
+    public long SelfSamples { get; internal set; }
+    /// <summary>Frames in this object summed over all samples (a sample counts once per frame).</summary>
+    public long FrameSamples { get; internal set; }
+    /// <summary>Problems met while finding its symbols.</summary>
+    public List<string> Messages { get; } = [];
+}
+
+/// <summary>What a symbolization pass did.</summary>
+public sealed class SymbolizeReport
+{
+    /// <summary>One entry per object (binary, kernel, JIT map...), in first-seen order.</summary>
+    public List<BinaryStats> Binaries { get; } = [];
+    /// <summary>Locations given a symbol by this pass.</summary>
+    public int Resolved { get; internal set; }
+    /// <summary>Locations left without a symbol.</summary>
+    public int Unresolved { get; internal set; }
+    /// <summary>Locations that already had lines (left untouched).</summary>
+    public int AlreadySymbolized { get; internal set; }
+    /// <summary>Warnings (kallsyms mismatch...).</summary>
+    public List<string> Warnings { get; } = [];
+}
+
+/// <summary>
+/// The first-level symbolization pass: gives each distinct location of a profile its function name from ELF
+/// symbol tables, kallsyms or JIT perf maps, looked up the way perf 6.1 does. Each object is loaded once.
+/// </summary>
+public static class Symbolizer
+{
+    /// <summary>Diagnostics counter: frames left without a symbol.</summary>
+    public const string UnresolvedCounter = "symbolize: unresolved frames";
+    /// <summary>Diagnostics counter: binaries not found.</summary>
+    public const string MissingBinaryCounter = "symbolize: missing binary";
+    /// <summary>Diagnostics counter: files rejected because their build id differs from the capture's.</summary>
+    public const string BuildIdMismatchCounter = "symbolize: build-id mismatch";
+    /// <summary>Diagnostics counter: other problems while finding symbols.</summary>
+    public const string SymbolProblemCounter = "symbolize: symbol source problem";
+    /// <summary>Diagnostics counter: kallsyms warnings.</summary>
+    public const string KallsymsCounter = "symbolize: kallsyms";
+
+    /// <summary>Symbolizes every location without lines; fills <see cref="Location.Lines"/> and <see cref="Location.SymbolOffset"/>.</summary>
+    public static SymbolizeReport Symbolize(Profile profile, SymbolOptions options) => Symbolize(profile, options, null);
+
+    /// <summary>
+    /// As <see cref="Symbolize(Profile, SymbolOptions)"/>; <paramref name="kernelReferenceAddress"/> is the address of
+    /// <c>_text</c> the capture recorded (the pgoff of its <c>[kernel.kallsyms]_text</c> map), checked against kallsyms.
+    /// </summary>
+    public static SymbolizeReport Symbolize(Profile profile, SymbolOptions options, ulong? kernelReferenceAddress)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(options);
+        var report = new SymbolizeReport();
+        var state = new State(profile, options, report, kernelReferenceAddress);
+        var (self, frames) = SampleWeights(profile);
+
+        foreach (var loc in profile.Locations)
+        {
+            var mapping = loc.MappingId >= 0 && loc.MappingId < profile.Mappings.Count ? profile.Mappings[loc.MappingId] : null;
+            var stats = state.StatsFor(mapping);
+            stats.Locations++;
+            stats.SelfSamples += self[loc.Id];
+            stats.FrameSamples += frames[loc.Id];
+            if (loc.Lines.Count > 0) { report.AlreadySymbolized++; continue; }
+            var hit = state.Resolve(mapping, loc);
+            if (hit is { } h)
+            {
+                var f = profile.InternFunction(h.Name, h.Name);
+                loc.Lines.Add(new Line(f, 0));
+                loc.SymbolOffset = h.Offset;
+                report.Resolved++;
+            }
+            else
+            {
+                stats.UnresolvedLocations++;
+                report.Unresolved++;
+            }
+        }
+
+        foreach (var b in report.Binaries)
+            if (b.UnresolvedLocations > 0)
+                profile.Diagnostics.Count(UnresolvedCounter, b.UnresolvedLocations);
+        return report;
+    }
+
+    /// <summary>Per location: samples where it is the leaf, and frame occurrences summed over samples.</summary>
+    private static (long[] Self, long[] Frames) SampleWeights(Profile profile)
+    {
+        var self = new long[profile.Locations.Count];
+        var frames = new long[profile.Locations.Count];
+        var stacks = profile.Stacks;
+        if (stacks.Count == 0) return (self, frames);
+        var perStack = new long[stacks.Count];
+        var samples = profile.Samples;
+        for (var i = 0; i < samples.Count; i++)
+        {
+            var s = samples.Stack(i);
+            if (s < 0 || s >= perStack.Length) continue;
+            perStack[s]++;
+            var l = stacks.Location(s);
+            if ((uint)l < (uint)self.Length) self[l]++;
+        }
+        // Parents are created before their children, so a reverse walk accumulates subtree totals.
+        var inclusive = (long[])perStack.Clone();
+        for (var s = stacks.Count - 1; s >= 0; s--)
+        {
+            var p = stacks.Parent(s);
+            if (p >= 0 && p < s) inclusive[p] += inclusive[s];
+            var l = stacks.Location(s);
+            if ((uint)l < (uint)frames.Length) frames[l] += inclusive[s];
+        }
+        return (self, frames);
+    }
+
+    private readonly record struct Hit(string Name, ulong Offset);
+
+    private sealed class State(Profile profile, SymbolOptions options, SymbolizeReport report, ulong? kernelReference)
+    {
+        private readonly BinaryLocator _locator = new(options);
+        private readonly Dictionary<(string Path, string? BuildId, MappingKind Kind, int Pid), (BinaryStats Stats, SymbolTable? Table)> _objects = [];
+        private readonly Dictionary<int, (BinaryStats Stats, SymbolTable? Table)> _byMapping = [];
+        private Kallsyms? _kallsyms;
+        private bool _kallsymsTried;
+
+        public BinaryStats StatsFor(Mapping? m) => Object(m).Stats;
+
+        private (BinaryStats Stats, SymbolTable? Table) Object(Mapping? m)
+        {
+            var mid = m?.Id ?? -1;
+            if (_byMapping.TryGetValue(mid, out var o)) return o;
+            var kind = m?.Kind ?? MappingKind.Unknown;
+            var path = m?.Path ?? "[unknown]";
+            var buildId = BinaryLocator.Normalize(m?.BuildId);
+            // JIT maps and anonymous memory are per process; everything else is shared by path and build id.
+            var pid = kind is MappingKind.Anonymous or MappingKind.Jit ? m?.Pid ?? 0 : 0;
+            var key = (path, kind is MappingKind.User ? buildId : null, kind, pid);
+            if (!_objects.TryGetValue(key, out o))
+            {
+                o = LoadObject(kind, path, buildId, m);
+                _objects[key] = o;
+                report.Binaries.Add(o.Stats);
+            }
+            _byMapping[mid] = o;
+            return o;
+        }
+
+        private (BinaryStats, SymbolTable?) LoadObject(MappingKind kind, string path, string? buildId, Mapping? m)
+        {
+            var stats = new BinaryStats { Path = path, Kind = kind, BuildId = buildId };
+            SymbolTable? table = null;
+            switch (kind)
+            {
+                case MappingKind.User:
+                {
+                    var b = _locator.Load(path, buildId);
+                    table = b.Table;
+                    stats.Route = b.Route;
+                    stats.SymbolFile = b.SymbolFile;
+                    stats.Messages.AddRange(b.Messages);
+                    foreach (var msg in b.Messages)
+                    {
+                        var counter = msg.StartsWith("missing binary", StringComparison.Ordinal) ? MissingBinaryCounter
+                            : msg.StartsWith("build-id mismatch", StringComparison.Ordinal) ? BuildIdMismatchCounter
+                            : SymbolProblemCounter;
+                        profile.Diagnostics.Report(counter, msg);
+                    }
+                    break;
+                }
+                case MappingKind.Jit:
+                    table = LoadPerfMap(PerfMapCandidates(path, m?.Pid ?? 0), stats);
+                    break;
+                case MappingKind.Anonymous:
+                    // perf turns anonymous executable memory of a process with /tmp/perf-PID.map into that JIT map.
+                    if (m is { Pid: > 0 }) table = LoadPerfMap(PerfMapCandidates(null, m.Pid), stats, quietWhenMissing: true);
+                    break;
+                case MappingKind.Kernel or MappingKind.KernelModule:
+                    if (Kernel() is { } k)
+                    {
+                        stats.Route = SymbolRoute.Kallsyms;
+                        stats.SymbolFile = options.KallsymsPath;
+                        stats.SymbolCount = k.Count;
+                    }
+                    break;
+            }
+            if (table is not null)
+            {
+                stats.Found = true;
+                stats.SymbolCount = table.Count;
+            }
+            else if (stats.Route == SymbolRoute.Kallsyms) stats.Found = true;
+            return (stats, table);
+        }
+
+        private IEnumerable<string> PerfMapCandidates(string? recorded, int pid)
+        {
+            var list = new List<string>();
+            if (recorded is { Length: > 0 } && recorded.EndsWith(".map", StringComparison.Ordinal))
+            {
+                if (options.Symfs is { Length: > 0 } s) list.Add(Path.Join(s, recorded.TrimStart('/')));
+                list.Add(recorded);
+            }
+            if (pid > 0)
+            {
+                var name = FormattableString.Invariant($"perf-{pid}.map");
+                if (options.Symfs is { Length: > 0 } s) list.Add(Path.Join(s, options.JitMapDirectory.TrimStart('/'), name));
+                list.Add(Path.Combine(options.JitMapDirectory, name));
+            }
+            return list;
+        }
+
+        private SymbolTable? LoadPerfMap(IEnumerable<string> candidates, BinaryStats stats, bool quietWhenMissing = false)
+        {
+            string? tried = null;
+            foreach (var p in candidates)
+            {
+                tried ??= p;
+                if (!File.Exists(p)) continue;
+                try
+                {
+                    var t = PerfMap.Load(p);
+                    stats.Route = SymbolRoute.PerfMap;
+                    stats.SymbolFile = p;
+                    return t;
+                }
+                catch (CaptureFormatException e) { Problem(stats, SymbolProblemCounter, "bad perf map: " + e.Message); }
+                catch (IOException e) { Problem(stats, SymbolProblemCounter, "cannot read " + p + ": " + e.Message); }
+                catch (UnauthorizedAccessException e) { Problem(stats, SymbolProblemCounter, "cannot read " + p + ": " + e.Message); }
+            }
+            if (!quietWhenMissing && tried is not null) Problem(stats, MissingBinaryCounter, "missing JIT map: " + tried);
+            return null;
+        }
+
+        private void Problem(BinaryStats stats, string counter, string message)
+        {
+            stats.Messages.Add(message);
+            profile.Diagnostics.Report(counter, message);
+        }
+
+        private Kallsyms? Kernel()
+        {
+            if (_kallsymsTried) return _kallsyms;
+            _kallsymsTried = true;
+            if (options.KallsymsPath is not { Length: > 0 } path) return null;
+            try
+            {
+                _kallsyms = Kallsyms.Load(path);
+            }
+            catch (CaptureFormatException e) { Warn("bad kallsyms: " + e.Message); return null; }
+            catch (IOException e) { Warn("cannot read kallsyms " + path + ": " + e.Message); return null; }
+            catch (UnauthorizedAccessException e) { Warn("cannot read kallsyms " + path + ": " + e.Message); return null; }
+            if (kernelReference is { } r && _kallsyms.CheckAgainstCapture(r) is { } w) Warn(w);
+            return _kallsyms;
+        }
+
+        private void Warn(string message)
+        {
+            report.Warnings.Add(message);
+            profile.Diagnostics.Report(KallsymsCounter, message);
+        }
+
+        public Hit? Resolve(Mapping? m, Location loc)
+        {
+            if (m is null) return null;
+            var o = Object(m);
+            var adjust = loc.IsReturnAddress && options.ReturnAddressesAtCallSite && loc.Address > 0 ? 1UL : 0UL;
+            switch (m.Kind)
+            {
+                case MappingKind.User:
+                {
+                    if (o.Table is null) return null;
+                    // perf map__map_ip: file offset = address − map start + pgoff; symbols are in file-offset space.
+                    var off = loc.Address - m.Start + m.FileOffset;
+                    return o.Table.Find(off - adjust) is { } h ? new Hit(h.Name, h.Offset + adjust) : null;
+                }
+                case MappingKind.Jit or MappingKind.Anonymous:
+                    return o.Table?.Find(loc.Address - adjust) is { } j ? new Hit(j.Name, j.Offset + adjust) : null;
+                case MappingKind.Kernel or MappingKind.KernelModule:
+                    return Kernel()?.Find(loc.Address - adjust) is { } k ? new Hit(k.Name, k.Offset + adjust) : null;
+                default:
+                    return null;
+            }
+        }
+    }
+}
