@@ -224,8 +224,8 @@ public static class FoldedWriter
     {
         var comm = th.Name;
         // Fast path only where the script's header regex reads the comm and numbers back unchanged:
-        // at least two characters (its "\S.+?"), no blank inside, non-negative ids.
-        if (comm.Length < 2 || comm.Any(StackCollapseRules.IsPerlSpace) || th.Pid < 0 || th.Tid < 0) return -1;
+        // at least two bytes (its "\S.+?"), no blank inside, non-negative ids.
+        if (Encoding.UTF8.GetByteCount(comm) < 2 || comm.Any(StackCollapseRules.IsPerlSpace) || th.Pid < 0 || th.Tid < 0) return -1;
         string pid, tid;
         if (fields == PerfScriptFields.PidTid)
         {

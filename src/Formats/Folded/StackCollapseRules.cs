@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Stackweave.Formats.Folded;
@@ -38,18 +39,38 @@ internal static class StackCollapseRules
     /// <summary>Result of reading a header line.</summary>
     public readonly record struct HeaderInfo(bool Recognized, string Comm, string Pid, string Tid, bool EventMatched, string Event, string Period);
 
+    /// <summary>
+    /// The script reads perf's output as bytes: one char per UTF-8 byte (Latin-1), so "\S.+?" and friends count bytes as Perl does.
+    /// Every place the rules cut a string is an ASCII character, so mapping back never splits a UTF-8 sequence.
+    /// </summary>
+    public static string ToBytes(string s)
+    {
+        foreach (var c in s)
+            if (c >= 0x80) return Encoding.Latin1.GetString(Encoding.UTF8.GetBytes(s));
+        return s;
+    }
+
+    /// <summary>Inverse of <see cref="ToBytes"/>.</summary>
+    public static string FromBytes(string s)
+    {
+        foreach (var c in s)
+            if (c >= 0x80) return Encoding.UTF8.GetString(Encoding.Latin1.GetBytes(s));
+        return s;
+    }
+
     /// <summary>Reads a header line the way stackcollapse-perf.pl does (pid "?" when only one number is printed or the tid is 0).</summary>
     public static HeaderInfo ParseHeader(string line)
     {
+        line = ToBytes(line);
         var m = Header.Match(line);
         if (!m.Success) return default;
-        var comm = m.Groups[1].Value;
+        var comm = FromBytes(m.Groups[1].Value);
         var pid = m.Groups[2].Value;
         var tid = m.Groups[3].Success ? m.Groups[3].Value : "";
         if (!PerlTrue(tid)) { tid = pid; pid = "?"; }
         var e = Event.Match(line);
         if (!e.Success) return new HeaderInfo(true, comm, pid, tid, false, "", "");
-        return new HeaderInfo(true, comm, pid, tid, true, e.Groups[2].Value, e.Groups[1].Success ? e.Groups[1].Value : "");
+        return new HeaderInfo(true, comm, pid, tid, true, FromBytes(e.Groups[2].Value), e.Groups[1].Success ? e.Groups[1].Value : "");
     }
 
     /// <summary>Process-name root frame: comm, comm-pid or comm-pid/tid, spaces turned into underscores.</summary>
@@ -65,7 +86,7 @@ internal static class StackCollapseRules
     /// </summary>
     public static string[]? Frames(string line, bool javaProcess, bool annotateKernel, bool annotateJit, bool includeAddrs)
     {
-        var m = Frame.Match(line);
+        var m = Frame.Match(ToBytes(line));
         if (!m.Success) return null;
         var pc = m.Groups[1].Value;
         var rawfunc = s_offset.Replace(m.Groups[2].Value, "", 1);
@@ -107,7 +128,7 @@ internal static class StackCollapseRules
             {
                 if (!func.Contains("_[j]", StringComparison.Ordinal)) func += "_[j]";
             }
-            result[k] = func;
+            result[k] = FromBytes(func);
         }
         return result;
     }
