@@ -1,0 +1,269 @@
+using System.Globalization;
+using System.Text;
+using Stackweave.Formats.Model;
+using Stackweave.Formats.PerfScript;
+
+namespace Stackweave.Formats.Folded;
+
+/// <summary>
+/// Writes folded stacks (<c>root;...;leaf count</c>, sorted) byte-identical to
+/// <c>perf script | stackcollapse-perf.pl [options]</c> (FlameGraph commit 41fee1f, perf 6.1 text):
+/// it rebuilds the text perf would print for each sample and frame, then applies the script's rules to it.
+/// </summary>
+public static class FoldedWriter
+{
+    /// <summary>Writes the folded stacks of <paramref name="profile"/> to a stream as UTF-8.</summary>
+    public static FoldedResult Write(Profile profile, Stream output, FoldedOptions? options = null)
+    {
+        using var w = new StreamWriter(output, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+        var r = Write(profile, w, options);
+        w.Flush();
+        return r;
+    }
+
+    /// <summary>Writes the folded stacks of <paramref name="profile"/>; returns what was kept and skipped.</summary>
+    public static FoldedResult Write(Profile profile, TextWriter output, FoldedOptions? options = null)
+    {
+        var lines = Collapse(profile, options ?? new FoldedOptions(), out var result);
+        var sb = new StringBuilder();
+        foreach (var (stack, count) in lines)
+        {
+            sb.Clear();
+            sb.Append(stack).Append(' ').Append(FormatCount(count)).Append('\n');
+            output.Write(sb);
+        }
+        return result;
+    }
+
+    /// <summary>The folded lines (stack, summed count) in output order, without writing them.</summary>
+    public static List<KeyValuePair<string, UInt128>> Collapse(Profile profile, FoldedOptions options, out FoldedResult result)
+    {
+        var res = new FoldedResult();
+        var fields = options.EffectiveFields;
+        var layout = new PerfScriptLayout(profile, fields);
+        var annotateKernel = options.Kernel || options.All;
+        var annotateJit = options.Jit || options.All;
+        var samples = profile.Samples;
+
+        // Per-thread process-name cache (fast path); -2 = not computed, -1 = needs the slow path.
+        var threadPname = new int[profile.Threads.Count];
+        Array.Fill(threadPname, -2);
+        var pnames = new List<string>();
+        var pnameIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        int InternPname(string s)
+        {
+            if (pnameIds.TryGetValue(s, out var id)) return id;
+            id = pnames.Count; pnames.Add(s); pnameIds.Add(s, id);
+            return id;
+        }
+
+        // Per-event: is its name a single token (so the script's event regex just takes it), and its token.
+        var eventSafe = new bool[profile.Events.Count];
+        for (var e = 0; e < eventSafe.Length; e++)
+        {
+            var n = profile.Events[e].Name;
+            eventSafe[e] = n.Length > 0 && !n.Any(StackCollapseRules.IsPerlSpace);
+        }
+
+        var eventFilter = options.EventFilter ?? "";
+        var eventDefaulted = false;
+        var warned = false;
+
+        // stackcollapse-perf.pl state carried between lines.
+        var pname = -1;           // -1: undef
+        UInt128 mPeriod = 1;
+        var agg = new Dictionary<long, UInt128>();
+        var header = new StringBuilder();
+
+        for (var i = 0; i < samples.Count; i++)
+        {
+            var evt = samples.Event(i);
+            var f = layout.FieldsOf(evt);
+            var callchain = layout.PrintsCallchain(evt);
+
+            // ---- header line ----
+            bool recognized;
+            int newPname = -1;
+            bool matched;
+            string evName;
+            UInt128 period;
+            var t = samples.Thread(i);
+            var fast = t >= 0 && t < threadPname.Length && (f & OutField.Time) != 0 && samples.Time(i) != SampleTable.NoTime
+                       && (f & (OutField.Pid | OutField.Tid)) != 0 && (uint)evt < (uint)eventSafe.Length && eventSafe[evt];
+            string trace = "";
+            if (fast && layout.PrintsTrace(evt))
+            {
+                trace = PerfScriptLayout.TraceText(profile, i);
+                // A trace text that does not end in ':' (then optional blanks) cannot hold the event match; otherwise read the text.
+                var end = trace.Length;
+                while (end > 0 && StackCollapseRules.IsPerlSpace(trace[end - 1])) end--;
+                if (end > 0 && trace[end - 1] == ':') fast = false;
+            }
+            if (fast)
+            {
+                if (threadPname[t] == -2) threadPname[t] = FastPname(profile.Threads[t], fields, options, InternPname);
+                if (threadPname[t] == -1) fast = false;
+            }
+            if (fast)
+            {
+                recognized = true;
+                newPname = threadPname[t];
+                if (trace.Length > 0) { matched = false; evName = ""; period = 1; }
+                else
+                {
+                    matched = true;
+                    evName = profile.Events[evt].Name;
+                    period = layout.PrintsPeriod(evt) ? layout.PeriodOf(i) : 0;
+                }
+            }
+            else
+            {
+                header.Clear();
+                layout.AppendHeader(header, i);
+                var text = header.ToString();
+                var nl = text.IndexOf('\n');
+                if (nl >= 0) text = text[..nl];
+                var h = StackCollapseRules.ParseHeader(text);
+                recognized = h.Recognized;
+                matched = h.EventMatched;
+                evName = h.Event;
+                period = h.Period.Length > 0 && UInt128.TryParse(h.Period, NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : 0;
+                if (recognized)
+                {
+                    var pn = StackCollapseRules.ProcessName(h.Comm, h.Pid, h.Tid, options.Pid, options.Tid);
+                    newPname = InternPname(pn);
+                }
+            }
+
+            var skipHeader = false;
+            if (!recognized)
+            {
+                res.UnattributedSamples++;
+                skipHeader = true;
+            }
+            else if (matched)
+            {
+                if (eventFilter.Length == 0)
+                {
+                    eventFilter = evName;
+                    eventDefaulted = true;
+                }
+                else if (!string.Equals(evName, eventFilter, StringComparison.Ordinal))
+                {
+                    if (eventDefaulted && !warned)
+                    {
+                        res.FilterWarningEvent = evName;
+                        warned = true;
+                    }
+                    res.Skip(evName);
+                    skipHeader = true;
+                }
+            }
+            if (!skipHeader)
+            {
+                if (period == 0) period = 1;
+                pname = newPname;
+                mPeriod = period;
+                if (StackCollapseRules.PerlTrue(pnames[pname]) == false) pname = -1;
+            }
+
+            // ---- callchain lines and the blank line ----
+            // Without callchain lines perf prints the ip on the header line and no blank line: the script records nothing.
+            if (!callchain) { if (recognized) res.UnattributedSamples++; continue; }
+            if (pname < 0) continue;
+            var withOffset = (f & OutField.SymOff) != 0;
+            var key = ((long)pname << 33) | ((long)(samples.Stack(i) + 1) << 1) | (withOffset ? 1L : 0L);
+            agg[key] = agg.TryGetValue(key, out var v) ? v + mPeriod : mPeriod;
+            res.SamplesWritten++;
+            pname = -1;
+        }
+
+        res.KeptEvent = eventFilter.Length > 0 ? eventFilter : null;
+        res.EventDefaulted = eventDefaulted;
+
+        // ---- build each distinct stack's text once, merge equal texts, sort like Perl's `sort { $a cmp $b }` ----
+        var frameCache = new Dictionary<(int Loc, bool Off, bool Java), string[]?>();
+        var locs = new List<int>();
+        var line = new StringBuilder();
+        var merged = new Dictionary<string, UInt128>(StringComparer.Ordinal);
+        var sb = new StringBuilder();
+        foreach (var (key, count) in agg)
+        {
+            var pn = pnames[(int)(key >> 33)];
+            var stack = (int)((key >> 1) & 0xFFFFFFFFL) - 1;
+            var withOffset = (key & 1) != 0;
+            var java = pn.StartsWith("java", StringComparison.Ordinal);
+            sb.Clear();
+            sb.Append(pn);
+            profile.Stacks.LeafFirst(stack, locs);
+            for (var k = locs.Count - 1; k >= 0; k--)
+            {
+                var ck = (locs[k], withOffset, java);
+                if (!frameCache.TryGetValue(ck, out var frames))
+                {
+                    line.Clear();
+                    line.Append('\t');
+                    layout.AppendFrame(line, locs[k], withOffset);
+                    frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs);
+                    frameCache[ck] = frames;
+                }
+                if (frames is null) continue;
+                foreach (var fr in frames) sb.Append(';').Append(fr);
+            }
+            var s = sb.ToString();
+            merged[s] = merged.TryGetValue(s, out var c) ? c + count : count;
+        }
+        var list = merged.ToList();
+        list.Sort((a, b) => Utf8Order.Compare(a.Key, b.Key));
+        res.Lines = list.Count;
+        result = res;
+        return list;
+    }
+
+    private static int FastPname(ThreadInfo th, PerfScriptFields fields, FoldedOptions options, Func<string, int> intern)
+    {
+        var comm = th.Name;
+        // Fast path only where the script's header regex reads the comm and numbers back unchanged:
+        // at least two bytes (its "\S.+?"), no blank inside, non-negative ids.
+        if (Encoding.UTF8.GetByteCount(comm) < 2 || comm.Any(StackCollapseRules.IsPerlSpace) || th.Pid < 0 || th.Tid < 0) return -1;
+        string pid, tid;
+        if (fields == PerfScriptFields.PidTid)
+        {
+            pid = th.Pid.ToString(CultureInfo.InvariantCulture);
+            tid = th.Tid.ToString(CultureInfo.InvariantCulture);
+            if (th.Tid == 0) { tid = pid; pid = "?"; }
+        }
+        else
+        {
+            pid = "?";
+            tid = th.Tid.ToString(CultureInfo.InvariantCulture);
+        }
+        return intern(StackCollapseRules.ProcessName(comm, pid, tid, options.Pid, options.Tid));
+    }
+
+    /// <summary>A count as Perl prints it: an integer, or %.15g once the sum left the 64-bit range.</summary>
+    internal static string FormatCount(UInt128 v)
+        => v <= ulong.MaxValue ? ((ulong)v).ToString(CultureInfo.InvariantCulture)
+            : ((double)v).ToString("G15", CultureInfo.InvariantCulture).Replace("E+", "e+", StringComparison.Ordinal);
+}
+
+/// <summary>Orders strings by their UTF-8 bytes (Perl's <c>cmp</c> on the script's byte strings).</summary>
+internal static class Utf8Order
+{
+    /// <summary>Compares two strings in UTF-8 byte order (equal to code point order).</summary>
+    public static int Compare(string a, string b)
+    {
+        var n = Math.Min(a.Length, b.Length);
+        for (var i = 0; i < n; i++)
+        {
+            var x = a[i];
+            var y = b[i];
+            if (x == y) continue;
+            return Fix(x).CompareTo(Fix(y));
+        }
+        return a.Length.CompareTo(b.Length);
+    }
+
+    // UTF-16 order differs from code point order only for surrogates (U+D800-U+DFFF) versus U+E000-U+FFFF.
+    private static int Fix(char c) => c >= 0xD800 ? (c >= 0xE000 ? c - 0x800 : c + 0x2000) : c;
+}

@@ -1,0 +1,88 @@
+using System.Text;
+using Stackweave.Formats.Folded;
+using Stackweave.Formats.PerfScript;
+
+namespace Stackweave.Tests.Output;
+
+/// <summary>
+/// FoldedWriter on <see cref="EdgeCaseProfile"/> against the real stackcollapse-perf.pl run on that profile's perf script
+/// text (files in Output/Data, commands in Output/Data/README.md). Set STACKWEAVE_BLESS=1 to rewrite the two input texts.
+/// </summary>
+public class EdgeCaseTests
+{
+    private static string Data(string name)
+        => Path.Combine(RepoPaths.Root, "tests", "Stackweave.Tests", "Output", "Data", name);
+
+    private static string Script(PerfScriptFields fields)
+    {
+        var sw = new StringWriter();
+        PerfScriptWriter.Write(EdgeCaseProfile.Build(), sw, new PerfScriptOptions { Fields = fields });
+        return sw.ToString();
+    }
+
+    [Theory]
+    [InlineData("edge.script.txt", PerfScriptFields.Default)]
+    [InlineData("edge.script-pid.txt", PerfScriptFields.PidTid)]
+    public void Input_text_is_what_the_writer_prints(string file, PerfScriptFields fields)
+    {
+        var text = Script(fields);
+        if (Environment.GetEnvironmentVariable("STACKWEAVE_BLESS") == "1")
+            File.WriteAllText(Data(file), text, new UTF8Encoding(false));
+        GoldenScriptTextTests.AssertSameText(File.ReadAllText(Data(file), Encoding.UTF8), text, file);
+    }
+
+    public static TheoryData<string, string> Runs() => new()
+    {
+        { "edge.folded", "" },
+        { "edge.kernel.folded", "--kernel" },
+        { "edge.jit.folded", "--jit" },
+        { "edge.all.folded", "--all" },
+        { "edge.addrs.folded", "--addrs" },
+        { "edge.task-clock.folded", "--event-filter=task-clock" },
+        { "edge.sched.folded", "--event-filter=sched:sched_switch" },
+        { "edge.pid.folded", "--pid" },
+        { "edge.tid.folded", "--tid" },
+        { "edge.tid-all-addrs.folded", "--tid --all --addrs" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Runs))]
+    public void Folded_equals_stackcollapse(string expectedFile, string args)
+    {
+        var o = new FoldedOptions();
+        foreach (var a in args.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            switch (a)
+            {
+                case "--kernel": o.Kernel = true; break;
+                case "--jit": o.Jit = true; break;
+                case "--all": o.All = true; break;
+                case "--addrs": o.Addrs = true; break;
+                case "--pid": o.Pid = true; break;
+                case "--tid": o.Tid = true; break;
+                default: o.EventFilter = a["--event-filter=".Length..]; break;
+            }
+        }
+        var ms = new MemoryStream();
+        var r = FoldedWriter.Write(EdgeCaseProfile.Build(), ms, o);
+        var expected = File.ReadAllBytes(Data(expectedFile));
+        GoldenScriptTextTests.AssertSameText(Encoding.UTF8.GetString(expected), Encoding.UTF8.GetString(ms.ToArray()), expectedFile);
+        Assert.Equal(expected, ms.ToArray());
+
+        var stderr = File.Exists(Data(expectedFile + ".stderr")) ? File.ReadAllText(Data(expectedFile + ".stderr")) : "";
+        const string Prefix = "Filtering for events of type: ";
+        var warned = stderr.Split('\n').FirstOrDefault(l => l.StartsWith(Prefix, StringComparison.Ordinal))?[Prefix.Length..];
+        Assert.Equal(warned, r.FilterWarningEvent);
+    }
+
+    [Fact]
+    public void Skipped_events_are_counted_and_named()
+    {
+        var r = FoldedWriter.Write(EdgeCaseProfile.Build(), new StringWriter(), new FoldedOptions());
+        Assert.Equal("cpu-clock", r.KeptEvent);
+        Assert.True(r.EventDefaulted);
+        Assert.Equal(2, r.SkippedSamples);
+        Assert.Equal(["task-clock", "x"], r.SkippedByEvent.Select(k => k.Key));
+        Assert.Equal("skipped 2 samples of events task-clock, x (use --event-filter)", r.SkippedNote());
+    }
+}
