@@ -35,8 +35,7 @@ public static partial class Commands
     private static SymbolOptions SymbolOptions(CliArgs a)
     {
         var o = new SymbolOptions { Symfs = a.Value("--symfs"), KallsymsPath = a.Value("--kallsyms") };
-        foreach (var d in a.Values("--debug-dir")) o.DebugDirs.Insert(0, d);
-        return o;
+        return a.Values("--debug-dir").Count == 0 ? o : o with { DebugDirs = [.. a.Values("--debug-dir"), .. o.DebugDirs] };
     }
 
     private static int Convert(RunContext ctx)
@@ -53,12 +52,11 @@ public static partial class Commands
         {
             var options = new FoldedOptions
             {
-                IncludePid = a.Has("--pid"), IncludeTid = a.Has("--tid"), AnnotateKernel = a.Has("--kernel") || a.Has("--all"),
-                AnnotateJit = a.Has("--jit") || a.Has("--all"), ShowAddresses = a.Has("--addrs"), EventFilter = a.Value("--event-filter"),
+                Pid = a.Has("--pid"), Tid = a.Has("--tid"), Kernel = a.Has("--kernel"), Jit = a.Has("--jit"),
+                All = a.Has("--all"), Addrs = a.Has("--addrs"), EventFilter = a.Value("--event-filter"),
             };
             var result = FoldedWriter.Write(profile, target.Writer, options);
-            if (result.SkippedSamples > 0)
-                ctx.Stderr.WriteLine(FormattableString.Invariant($"stackweave: kept event {result.Event}; skipped {result.SkippedSamples} samples of other events ({string.Join(", ", result.SkippedEvents)}); choose with --event-filter"));
+            if (result.SkippedNote() is { } note) ctx.Stderr.WriteLine("stackweave: " + note);
         }
         else
         {

@@ -12,21 +12,7 @@ public static partial class Commands
         using var target = OutputTarget.Open(a.Value("-o"), ctx.Stdout);
         if (a.Has("--raw"))
         {
-            using var file = OpenPerfData(a.Inputs[0], ctx.ReadOptions);
-            var options = new PerfScriptRawOptions
-            {
-                ShowMmapEvents = a.Has("--show-mmap-events"), ShowTaskEvents = a.Has("--show-task-events"),
-                ShowSwitchEvents = a.Has("--show-switch-events"), ShowNamespaceEvents = a.Has("--show-namespace-events"),
-                ShowCgroupEvents = a.Has("--show-cgroup-events"), ShowLostEvents = a.Has("--show-lost-events"),
-            };
-            PerfScriptRawWriter.Write(file, target.Writer, options);
-            target.Commit();
-            if (file.Damage is { } d)
-            {
-                ctx.Stderr.WriteLine("stackweave: " + d.Message + " — wrote what was read before it (--salvage)");
-                return Partial;
-            }
-            return Ok;
+            throw new UsageException("--raw is not available yet");
         }
         var profiles = ReadAll(ctx);
         Symbolizer.Symbolize(profiles[0], SymbolOptions(a));

@@ -211,7 +211,7 @@ public static class PerfProfileBuilder
             var pid = s.SampleId.Pid;
             var tid = s.SampleId.Tid;
             if (pid < 0 && tid >= 0 && _pidOfTid.TryGetValue(tid, out var p)) pid = p;
-            var comm = _comm.TryGetValue(tid, out var c) ? c : _comm.TryGetValue(pid, out c) ? c : FormattableString.Invariant($":{tid}");
+            var comm = _comm.TryGetValue(tid, out var c) ? c : _comm.TryGetValue(pid, out c) ? c : DefaultComm(tid);
             var thread = profile.InternThread(pid, tid, comm);
 
             _frames.Clear();
@@ -250,6 +250,10 @@ public static class PerfProfileBuilder
             var labels = TracepointLabels?.Invoke(s);
             return profile.Samples.Add(stack, thread, time, _values, evt, s.SampleId.Cpu, labels);
         }
+
+        // perf names the idle task "swapper" (tools/perf/util/machine.c, __machine__findnew_thread for pid 0)
+        // and any other thread it saw no COMM for ":<tid>" (util/thread.c thread__comm_str fallback).
+        private static string DefaultComm(int tid) => tid == 0 ? "swapper" : FormattableString.Invariant($":{tid}");
 
         /// <summary>Renders tracepoint fields of a sample into labels, when a decoder is available.</summary>
         public Func<SampleRecord, Label[]?>? TracepointLabels { get; set; }
