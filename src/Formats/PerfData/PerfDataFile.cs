@@ -120,7 +120,18 @@ public sealed partial class PerfDataFile : IDisposable
     /// <summary>Skipped and unknown things, counted.</summary>
     public Diagnostics Diagnostics { get; } = new();
     /// <summary>Records read, by type (user record types included; a COMPRESSED record counts itself and each record inside it, as perf report --stats does). Complete once <see cref="Records"/> has been enumerated.</summary>
-    public SortedDictionary<uint, long> RecordCounts { get; } = [];
+    public SortedDictionary<uint, long> RecordCounts
+    {
+        get
+        {
+            for (var i = 0; i < _counts.Length; i++)
+                if (_counts[i] != 0) _recordCounts[(uint)i] = _counts[i];
+            return _recordCounts;
+        }
+    }
+
+    private readonly SortedDictionary<uint, long> _recordCounts = [];
+    private readonly long[] _counts = new long[128];
     /// <summary>Under salvage: where and why reading stopped early; null when the whole input was read.</summary>
     public CaptureFormatException? Damage { get; private set; }
 
@@ -419,8 +430,9 @@ public sealed partial class PerfDataFile : IDisposable
 
     private void Count(uint type)
     {
-        RecordCounts.TryGetValue(type, out var v);
-        RecordCounts[type] = v + 1;
+        if (type < (uint)_counts.Length) { _counts[type]++; return; }
+        _recordCounts.TryGetValue(type, out var v);
+        _recordCounts[type] = v + 1;
     }
 
     private void Dispatch(ReadOnlySpan<byte> rec, long offset, bool inCompressed, int stream, PerfRecordReader? rd)
