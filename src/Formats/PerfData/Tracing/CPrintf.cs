@@ -93,41 +93,35 @@ internal static class CPrintf
         }
         else mag = s.Bits switch { 8 => (byte)reg, 16 => (ushort)reg, 32 => (uint)reg, _ => reg };
 
-        string digits = s.Conv switch
+        Span<char> buf = stackalloc char[24];
+        int n;
+        if (s.Conv == 'o')
         {
-            'x' => mag.ToString("x", CultureInfo.InvariantCulture),
-            'X' => mag.ToString("X", CultureInfo.InvariantCulture),
-            'o' => Octal(mag),
-            _ => mag.ToString(CultureInfo.InvariantCulture),
-        };
-        if (s.Precision == 0 && mag == 0) digits = "";
-        if (s.Precision > digits.Length) digits = new string('0', s.Precision - digits.Length) + digits;
-        if (s.Alt && s.Conv == 'o' && (digits.Length == 0 || digits[0] != '0')) digits = "0" + digits;
+            n = buf.Length;
+            ulong v = mag;
+            do
+            {
+                buf[--n] = (char)('0' + (int)(v & 7));
+                v >>= 3;
+            } while (v != 0);
+            buf[n..].CopyTo(buf);
+            n = buf.Length - n;
+        }
+        else mag.TryFormat(buf, out n, s.Conv == 'x' ? "x" : s.Conv == 'X' ? "X" : default, CultureInfo.InvariantCulture);
+        ReadOnlySpan<char> digits = s.Precision == 0 && mag == 0 ? [] : buf[..n];
+        int zeros = Math.Max(0, s.Precision - digits.Length);
+        if (s.Alt && s.Conv == 'o' && zeros == 0 && (digits.Length == 0 || digits[0] != '0')) zeros = 1;
         string prefix = "";
         if (signed) prefix = neg ? "-" : s.Plus ? "+" : s.Space ? " " : "";
         else if (s.Alt && mag != 0 && s.Conv is 'x' or 'X') prefix = s.Conv == 'x' ? "0x" : "0X";
-        int pad = s.Width - prefix.Length - digits.Length;
-        if (pad <= 0)
+        int pad = s.Width - prefix.Length - zeros - digits.Length;
+        if (pad > 0 && !s.Left)
         {
-            sb.Append(prefix).Append(digits);
-            return;
+            if (s.Zero && s.Precision < 0) zeros += pad;
+            else sb.Append(' ', pad);
         }
-        if (s.Left) sb.Append(prefix).Append(digits).Append(' ', pad);
-        else if (s.Zero && s.Precision < 0) sb.Append(prefix).Append('0', pad).Append(digits);
-        else sb.Append(' ', pad).Append(prefix).Append(digits);
-    }
-
-    private static string Octal(ulong v)
-    {
-        if (v == 0) return "0";
-        Span<char> buf = stackalloc char[24];
-        int p = buf.Length;
-        while (v != 0)
-        {
-            buf[--p] = (char)('0' + (int)(v & 7));
-            v >>= 3;
-        }
-        return new string(buf[p..]);
+        sb.Append(prefix).Append('0', zeros).Append(digits);
+        if (pad > 0 && s.Left) sb.Append(' ', pad);
     }
 
     /// <summary>Formats one %s conversion (the '0' flag pads with spaces, as glibc does).</summary>

@@ -46,8 +46,12 @@ internal sealed class CastArg(string type, PrintArg item) : PrintArg
     public PrintArg Item { get; } = item;
 }
 
-/// <summary>One <c>{ value, "text" }</c> entry of __print_flags / __print_symbolic; Value is the text libtraceevent keeps.</summary>
-internal readonly record struct FlagSym(string Value, string Text);
+/// <summary>One <c>{ value, "text" }</c> entry of __print_flags / __print_symbolic; Value is the text libtraceevent
+/// keeps, Number its eval_flag value (computed once).</summary>
+internal readonly record struct FlagSym(string Value, string Text)
+{
+    public long Number { get; } = PrintEvaluator.EvalFlag(Value);
+}
 
 /// <summary><c>__print_flags(value, delim, {v, "s"}...)</c> (TEP_PRINT_FLAGS).</summary>
 internal sealed class FlagsArg(PrintArg value, string? delim, FlagSym[] flags) : PrintArg

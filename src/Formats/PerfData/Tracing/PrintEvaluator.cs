@@ -235,7 +235,7 @@ internal ref struct PrintEvaluator
     }
 
     /// <summary>libtraceevent eval_flag: a number (strtoull base 0) or one of its known softirq / hrtimer names, else -1.</summary>
-    private static long EvalFlag(string flag)
+    public static long EvalFlag(string flag)
     {
         if (flag.Length > 0 && char.IsAsciiDigit(flag[0])) return (long)CNumbers.StrToULL(flag);
         return flag switch
@@ -486,7 +486,7 @@ internal ref struct PrintEvaluator
                 bool printed = false;
                 foreach (var flag in fl.Flags)
                 {
-                    long fval = EvalFlag(flag.Value);
+                    long fval = flag.Number;
                     if (val == 0 && fval < 0)
                     {
                         CPrintf.String(sb, spec, lenArg, flag.Text);
@@ -512,7 +512,7 @@ internal ref struct PrintEvaluator
                 long val = (long)EvalNum(sy.Value);
                 foreach (var s in sy.Symbols)
                 {
-                    if (EvalFlag(s.Value) == val)
+                    if (s.Number == val)
                     {
                         CPrintf.String(sb, spec, lenArg, s.Text);
                         return;
