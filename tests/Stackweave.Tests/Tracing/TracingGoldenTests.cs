@@ -87,6 +87,23 @@ public partial class TracingGoldenTests
     }
 
     [Fact]
+    public void IpiCaptureMatchesPerfScriptAndKeepsUnparsableFormat()
+    {
+        var syms = KernelSymbols.Parse(File.ReadAllBytes(OwnData("kallsyms.excerpt")));
+        var (compared, mismatches) = Compare(OwnData("ipi.perf.data"), OwnData("ipi.script.txt"), syms.Resolve);
+        Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
+        Assert.Equal(1, compared);
+
+        var pd = new PerfDataMini(OwnData("ipi.perf.data"));
+        var td = TracingData.Parse(pd.Tracing, "ipi", pd.TracingOffset);
+        var mask = td.Find("ipi", "ipi_send_cpumask")!;
+        // perf script's stderr: "[ipi:ipi_send_cpumask] function __get_cpumask not defined"
+        Assert.Equal("function __get_cpumask not defined", mask.ParseError);
+        Assert.Equal(["cpumask", "callsite", "callback"], mask.Fields.Select(f => f.Name));
+        Assert.Null(td.Find("ipi", "ipi_send_cpu")!.ParseError);
+    }
+
+    [Fact]
     public void BlobHeaderAndFormats()
     {
         string path = RepoPaths.TestData("tracepoints", "perf.data");

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-# Writes kallsyms.excerpt: for every kernel function name that mixed.script.txt prints (call_site=, function=),
-# its /proc/kallsyms line and the line of the next symbol by address (so the symbol's end is known).
-# Usage: python3 make-kallsyms-excerpt.py /proc/kallsyms < mixed.script.txt > kallsyms.excerpt
+# Writes kallsyms.excerpt: for every kernel function name that the script outputs print (call_site=, callsite=, function=),
+# its kallsyms line and the line of the next symbol by address (so the symbol's end is known).
+# Usage: cat mixed.script.txt ipi.script.txt | python3 make-kallsyms-excerpt.py KALLSYMS > kallsyms.excerpt
 import re, sys
-names = set(re.findall(r'(?:call_site|function)=([A-Za-z_][\w.]*)', sys.stdin.read()))
+names = set(re.findall(r'(?:call_site|callsite|function)=([A-Za-z_][\w.]*)', sys.stdin.read()))
 syms = []
 for line in open(sys.argv[1]):
     p = line.split()
