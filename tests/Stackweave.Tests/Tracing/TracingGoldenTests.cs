@@ -87,6 +87,28 @@ public partial class TracingGoldenTests
     }
 
     [Fact]
+    public void SyntheticFormatsMatchPerfScript()
+    {
+        // mixed.perf.data with seven print fmts rewritten (make-synthetic.py): printf flags, widths, '*', %c,
+        // %p of 0, %pS/%ps/%pF, operators and their libtraceevent grouping, casts, helpers, an unknown function.
+        var syms = KernelSymbols.Parse(File.ReadAllBytes(OwnData("kallsyms.excerpt")));
+        var (compared, mismatches) = Compare(OwnData("synthetic.perf.data"), OwnData("synthetic.script.txt"), syms.Resolve);
+        Assert.True(mismatches.Count == 0, mismatches.Count + " mismatches:\n" + string.Join("\n", mismatches.Take(20)));
+        Assert.Equal(568, compared);
+    }
+
+    [Fact]
+    public void SecondSyntheticSetMatchesPerfScript()
+    {
+        // make-synthetic.py set 2: %s of numbers and casts, flags/symbol fallbacks, %*ph, %pM/%pm/%pU/%pI4 on
+        // fields of the wrong size, logical operators, octal atoms, __print_hex of a scalar, sizeof (unknown).
+        var syms = KernelSymbols.Parse(File.ReadAllBytes(OwnData("kallsyms.excerpt")));
+        var (compared, mismatches) = Compare(OwnData("synthetic2.perf.data"), OwnData("synthetic2.script.txt"), syms.Resolve);
+        Assert.True(mismatches.Count == 0, mismatches.Count + " mismatches:\n" + string.Join("\n", mismatches.Take(20)));
+        Assert.Equal(568, compared);
+    }
+
+    [Fact]
     public void IpiCaptureMatchesPerfScriptAndKeepsUnparsableFormat()
     {
         var syms = KernelSymbols.Parse(File.ReadAllBytes(OwnData("kallsyms.excerpt")));

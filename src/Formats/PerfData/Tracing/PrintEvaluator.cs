@@ -405,9 +405,15 @@ internal ref struct PrintEvaluator
             case 'h':
                 PrintRawBuffer(sb, f, arg, plen);
                 break;
+            case 'I' or 'i':
+                PrintIp(sb, f, arg);
+                break;
+            case 'U':
+                PrintUuid(sb, f, arg);
+                break;
             default:
             {
-                // 'I', 'U' and plain %p: glibc "%p" (IPv4/IPv6 and UUID forms are not decoded here).
+                // plain %p: glibc "%p"
                 ulong val = EvalNum(arg);
                 if (val == 0) sb.Append("(nil)");
                 else sb.Append("0x").Append(val.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
@@ -436,6 +442,76 @@ internal ref struct PrintEvaluator
             if (k > 0) sb.Append(sep);
             int idx = reverse ? 5 - k : k;
             sb.Append(((byte)Read(field.Offset + idx, 1)).ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>libtraceevent print_ip_arg: %pI4 / %pi4 dotted quads (reversed for 'l'); %pI6 / %pi6 as eight
+    /// groups (the compressed %pI6 form and %pIS socket addresses are not reproduced).</summary>
+    private readonly void PrintIp(StringBuilder sb, string f, PrintArg arg)
+    {
+        char kind = f.Length > 1 ? f[1] : '\0';
+        if (kind is not ('4' or '6' or 'S')) return;
+        if (arg is not FieldArg fa)
+        {
+            sb.Append("ARG TYPE NOT FIELD BUT ").Append(ArgTypeCode(arg));
+            return;
+        }
+        if (fa.Field is not { } field) return;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (kind == '4')
+        {
+            if (field.Size != 4)
+            {
+                sb.Append("INVALIDIPv4");
+                return;
+            }
+            bool reverse = f.Length > 2 && f[2] == 'l';
+            for (int k = 0; k < 4; k++)
+            {
+                if (k > 0) sb.Append('.');
+                byte b = (byte)Read(field.Offset + (reverse ? 3 - k : k), 1);
+                sb.Append(f[0] == 'i' ? b.ToString("D3", inv) : b.ToString(inv));
+            }
+            return;
+        }
+        if (kind == '6')
+        {
+            if (field.Size != 16)
+            {
+                sb.Append("INVALIDIPv6");
+                return;
+            }
+            for (int k = 0; k < 8; k++)
+            {
+                if (k > 0) sb.Append(':');
+                int v = ((int)Read(field.Offset + 2 * k, 1) << 8) | (int)Read(field.Offset + 2 * k + 1, 1);
+                sb.Append(f[0] == 'i' ? v.ToString("x4", inv) : v.ToString("x", inv));
+            }
+        }
+    }
+
+    /// <summary>libtraceevent print_uuid_arg: 16 bytes as 8-4-4-4-12 hex; 'l'/'L' use GUID byte order, 'L'/'B' upper case.</summary>
+    private readonly void PrintUuid(StringBuilder sb, string f, PrintArg arg)
+    {
+        char m = f.Length > 1 ? f[1] : '\0';
+        if (arg is not FieldArg fa)
+        {
+            sb.Append("ARG TYPE NOT FIELD BUT ").Append(ArgTypeCode(arg));
+            return;
+        }
+        if (fa.Field is not { } field) return;
+        if (field.Size != 16)
+        {
+            sb.Append("INVALIDUUID");
+            return;
+        }
+        ReadOnlySpan<int> guid = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
+        string fmt = m is 'L' or 'B' ? "X2" : "x2";
+        for (int k = 0; k < 16; k++)
+        {
+            int idx = m is 'L' or 'l' ? guid[k] : k;
+            sb.Append(((byte)Read(field.Offset + idx, 1)).ToString(fmt, System.Globalization.CultureInfo.InvariantCulture));
+            if (k is 3 or 5 or 7 or 9) sb.Append('-');
         }
     }
 
