@@ -9,6 +9,9 @@ namespace Stackweave.Formats.PerfData.Tracing;
 /// </summary>
 internal static class CPrintf
 {
+    /// <summary>Largest field width or precision honoured (kernel formats use two-digit widths).</summary>
+    public const int MaxWidth = 4096;
+
     private ref struct Spec
     {
         public bool Left, Zero, Alt, Plus, Space;
@@ -72,9 +75,10 @@ internal static class CPrintf
         }
         s.Bits = wide ? 64 : h >= 2 ? 8 : h == 1 ? 16 : 32;
         s.Conv = spec.Length > 0 ? spec[^1] : 'd';
-        // The 1 << 20 cap keeps a damaged width from allocating without bound (glibc would fail with EOVERFLOW).
-        s.Width = Math.Min(s.Width, 1 << 20);
-        s.Precision = Math.Min(s.Precision, 1 << 20);
+        // Widths and precisions are capped at MaxWidth so that a damaged format or a '*' argument taken from the
+        // payload cannot make one conversion allocate without bound (glibc would print them in full).
+        s.Width = Math.Min(s.Width, MaxWidth);
+        s.Precision = Math.Min(s.Precision, MaxWidth);
         return s;
     }
 

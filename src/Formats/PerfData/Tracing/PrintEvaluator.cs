@@ -251,7 +251,7 @@ internal ref struct PrintEvaluator
     /// <summary>Numeric value of an argument (libtraceevent eval_num_arg), unsigned 64-bit arithmetic.</summary>
     public readonly ulong EvalNum(PrintArg? arg, int depth = 0)
     {
-        if (arg is null || depth > 200) return 0;
+        if (arg is null || depth > 2000) return 0; // the parser bounds nesting at 500 levels
         switch (arg)
         {
             case AtomArg a:
@@ -537,7 +537,7 @@ internal ref struct PrintEvaluator
     /// <summary>String conversion of an argument (libtraceevent print_str_arg).</summary>
     private readonly void PrintStr(StringBuilder sb, string spec, int lenArg, PrintArg arg, int depth)
     {
-        if (depth > 200) return;
+        if (depth > 2000) return;
         switch (arg)
         {
             case AtomArg a:
@@ -648,6 +648,8 @@ internal ref struct PrintEvaluator
                 ulong loc = Read(bf.Offset, 4);
                 int size = (int)(loc >> 16);
                 long off = (long)(loc & 0xffff);
+                // Bytes past the payload are not printed (libtraceevent would read beyond the record).
+                size = (int)Math.Min(size, Math.Max(0, _raw.Length - off));
                 CPrintf.String(sb, spec, lenArg, Bitmask(off, size));
                 return;
             }
@@ -701,6 +703,7 @@ internal ref struct PrintEvaluator
                     off = (long)(v & 0xffff);
                     len = (long)((v >> 16) & 0xffff);
                 }
+                len = Math.Min(len, Math.Max(0, _raw.Length - off)); // never print past the payload
                 if (f.IsString && IsPrintable(off, len))
                 {
                     sb.Append(Text(CString(off, -1)));
