@@ -153,8 +153,8 @@ public static class Symbolizer
         {
             var mid = m?.Id ?? -1;
             if (_byMapping.TryGetValue(mid, out var o)) return o;
-            var kind = m?.Kind ?? MappingKind.Unknown;
             var path = m?.Path ?? "[unknown]";
+            var kind = EffectiveKind(m);
             var buildId = BinaryLocator.Normalize(m?.BuildId);
             // JIT maps and anonymous memory are per process; everything else is shared by path and build id.
             var pid = kind is MappingKind.Anonymous or MappingKind.Jit ? m?.Pid ?? 0 : 0;
@@ -283,12 +283,17 @@ public static class Symbolizer
             profile.Diagnostics.Report(KallsymsCounter, message);
         }
 
+        private static MappingKind EffectiveKind(Mapping? m) =>
+            m is null ? MappingKind.Unknown
+            : m.Kind == MappingKind.User && MappingClassifier.IsPerfMapPath(m.Path) ? MappingKind.Jit
+            : m.Kind;
+
         public Hit? Resolve(Mapping? m, Location loc)
         {
             if (m is null) return null;
             var o = Object(m);
             var adjust = loc.IsReturnAddress && options.ReturnAddressesAtCallSite && loc.Address > 0 ? 1UL : 0UL;
-            switch (m.Kind)
+            switch (EffectiveKind(m))
             {
                 case MappingKind.User:
                 {
