@@ -95,6 +95,46 @@ public sealed class SymbolizerTests : IDisposable
     }
 
     [Fact]
+    public void BuildIdCacheGivesVdsoKernelAndReplacedBinaries()
+    {
+        // perf's ~/.debug layout: .build-id/xx/rest/{elf,vdso,kallsyms}. The vdso copy is Data/vdso-b0af7178.so.
+        const string vdsoId = "b0af7178ba47aca58d16966d2c4d17c913589189";
+        const string pieId = "4c0991a66cddea9722f38f85b90a6723ddbb8521";
+        const string kernelId = "85c7e4e2ed76f4417e8aaad7c6b040d2bb897a26";
+        var cache = Path.Combine(_tmp, "cache");
+        void Put(string id, string kind, string? dataFile, string? text = null)
+        {
+            var dir = Path.Combine(cache, ".build-id", id[..2], id[2..]);
+            Directory.CreateDirectory(dir);
+            if (dataFile is not null) File.Copy(SymData.File(dataFile), Path.Combine(dir, kind));
+            else File.WriteAllText(Path.Combine(dir, kind), text);
+        }
+        Put(vdsoId, "vdso", "vdso-b0af7178.so");
+        Put(pieId, "elf", "hello-pie");
+        Put(kernelId, "kallsyms", null, "ffffffff81000000 T _text\nffffffff81000400 T schedule\n");
+        // The recorded path now holds another build of the program (a rebuilt binary): only the cache has the right one.
+        var rebuilt = Path.Combine(_tmp, "bin", "hello");
+        Directory.CreateDirectory(Path.GetDirectoryName(rebuilt)!);
+        File.Copy(SymData.File("hello-nopie"), rebuilt);
+
+        var p = new Profile([new SampleType("samples", "count")]);
+        var vdso = Map(p, "[vdso]", MappingKind.Vdso, 0x7fff0000, 0x7fff2000, 0, buildId: vdsoId);
+        var hello = Map(p, rebuilt, MappingKind.User, Base, Base + 0x1000, 0x1000, buildId: pieId);
+        var kernel = Map(p, "[kernel.kallsyms]_text", MappingKind.Kernel, 0xffffffff81000000, 0xffffffff82000000, 0xffffffff81000000, -1, kernelId);
+        var v = p.InternLocation(vdso, 0x7fff0000 + 0xb00);
+        var h = p.InternLocation(hello, Base + (0x1146 - 0x1000));
+        var k = p.InternLocation(kernel, 0xffffffff81000404);
+        var report = Symbolizer.Symbolize(p, new SymbolOptions { BuildIdCacheDir = cache, DebugDirs = [] });
+
+        // clock_gettime (WEAK) and __vdso_clock_gettime (GLOBAL) share 0xaf0: perf keeps the non-weak one.
+        Assert.Equal("__vdso_clock_gettime+0x10", Name(p, v));
+        Assert.Equal("global_work+0x0", Name(p, h));
+        Assert.Equal("schedule+0x4", Name(p, k));
+        Assert.All(report.Binaries, b => Assert.Equal(SymbolRoute.BuildIdCache, b.Route));
+        Assert.Contains(p.Diagnostics.Messages, m => m.StartsWith("build-id mismatch: " + rebuilt, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void AlreadySymbolizedLocationsAreLeftAlone()
     {
         var p = new Profile([new SampleType("samples", "count")]);
