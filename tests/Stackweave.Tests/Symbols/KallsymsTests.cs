@@ -57,6 +57,23 @@ public class KallsymsTests
     }
 
     [Fact]
+    public void CorruptGzipIsACaptureFormatError()
+    {
+        var bytes = new byte[] { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xde, 0xad, 0xbe, 0xef, 0x00, 0x11 };
+        var e = Assert.Throws<Stackweave.Formats.IO.CaptureFormatException>(() => Kallsyms.Load(new MemoryStream(bytes), "bad.gz"));
+        Assert.Equal("bad.gz", e.File);
+    }
+
+    /// <summary>Arbitrary text never throws: lines that are not "address type name" are skipped, as perf does.</summary>
+    [FsCheck.Xunit.Property(MaxTest = 200)]
+    public bool ArbitraryTextNeverThrows(string[] lines)
+    {
+        var text = string.Join('\n', (lines ?? []).Select(l => l ?? ""));
+        var k = FromText(text + "\nffffffff81000000 T _text\n");
+        return k.Find(0xffffffff81000000) is { Name: "_text" } || k.Count > 1;
+    }
+
+    [Fact]
     public void ReferenceSymbolCheck()
     {
         var k = FromText(Sample);
