@@ -21,6 +21,8 @@ public enum SymbolRoute
     Kallsyms,
     /// <summary>A JIT perf map (<c>perf-PID.map</c>).</summary>
     PerfMap,
+    /// <summary>perf's build-id cache (<c>~/.debug/.build-id/xx/rest/{elf,vdso,debug,kallsyms}</c>).</summary>
+    BuildIdCache,
 }
 
 /// <summary>One binary's symbol source: which files were used, how they were found, and the table.</summary>
@@ -61,7 +63,12 @@ public sealed class BinaryLocator(SymbolOptions options)
         try
         {
             // 1. The binary: under symfs, else (or after a symfs miss) at its recorded path.
-            if (options.Symfs is { Length: > 0 } symfs)
+            var pseudo = recordedPath.StartsWith('[');
+            if (pseudo)
+            {
+                // [vdso] and friends have no file: only the build-id cache can have them.
+            }
+            else if (options.Symfs is { Length: > 0 } symfs)
             {
                 var p = UnderRoot(symfs, recordedPath);
                 if (File.Exists(p))
@@ -92,6 +99,17 @@ public sealed class BinaryLocator(SymbolOptions options)
                 runtime = TryOpenChecked(recordedPath, wantId, result);
                 if (runtime is not null) result.Route = SymbolRoute.RecordedPath;
             }
+            // perf's build-id cache holds the very file perf saw at record time (also [vdso]).
+            if (runtime is null && wantId is not null && CacheFile(wantId, "elf") is { } cachedElf)
+            {
+                runtime = TryOpenChecked(cachedElf, wantId, result);
+                if (runtime is not null) result.Route = SymbolRoute.BuildIdCache;
+            }
+            if (runtime is null && wantId is not null && CacheFile(wantId, "vdso") is { } cachedVdso)
+            {
+                runtime = TryOpenChecked(cachedVdso, wantId, result);
+                if (runtime is not null) result.Route = SymbolRoute.BuildIdCache;
+            }
             if (runtime is not null) result.BinaryFile = runtime.Path;
             var binaryRoute = result.Route;
 
@@ -100,7 +118,12 @@ public sealed class BinaryLocator(SymbolOptions options)
             var debugRoute = SymbolRoute.NotFound;
             if (runtime?.DebugLink is { } link) debug = FindByDebugLink(recordedPath, runtime, link, result);
             if (debug is not null) debugRoute = SymbolRoute.DebugLink;
-            else if (id is not null)
+            if (debug is null && id is not null && CacheFile(id, "debug") is { } cachedDebug)
+            {
+                debug = TryOpenChecked(cachedDebug, id, result);
+                if (debug is not null) debugRoute = SymbolRoute.BuildIdCache;
+            }
+            if (debug is null && id is not null)
             {
                 debug = FindByBuildId(id, result);
                 if (debug is not null) debugRoute = SymbolRoute.BuildIdDebugFile;
@@ -145,6 +168,15 @@ public sealed class BinaryLocator(SymbolOptions options)
             runtime?.Dispose();
             debug?.Dispose();
         }
+    }
+
+    /// <summary>A file of perf's build-id cache for this build id (<paramref name="kind"/>: elf, debug, vdso, kallsyms), or null.</summary>
+    public string? CacheFile(string buildId, string kind)
+    {
+        if (options.BuildIdCacheDir is not { Length: > 0 } cache || buildId.Length < 3) return null;
+        var id = buildId.ToLowerInvariant();
+        var p = Path.Combine(cache, ".build-id", id[..2], id[2..], kind);
+        return File.Exists(p) ? p : null;
     }
 
     private ElfFile? FindByBuildId(string id, BinarySymbols result)

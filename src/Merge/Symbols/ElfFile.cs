@@ -38,6 +38,12 @@ public readonly record struct ElfDebugLink(string FileName, uint Crc);
 /// symbol tables, GNU and Go build-id notes and <c>.gnu_debuglink</c>. Reads only the parts it needs from the
 /// file (positional reads), never the whole file. Malformed input throws <see cref="CaptureFormatException"/>.
 /// </summary>
+/// <remarks>
+/// Supported: extended section/program header numbering (e_shnum = 0, SHN_XINDEX, PN_XNUM), notes in sections or
+/// PT_NOTE segments (4- or 8-byte aligned), SHT_REL/SHT_RELA symbol indexes (for PLT names).
+/// Not supported: SHF_COMPRESSED symbol tables (ignored), <c>.gnu_debugdata</c> (xz MiniDebugInfo), SHT_SYMTAB_SHNDX
+/// (symbols in sections numbered above 0xff00 are skipped), DWARF (a later pass).
+/// </remarks>
 public sealed class ElfFile : IDisposable
 {
     private readonly Source _src;

@@ -49,12 +49,20 @@ public sealed class Kallsyms
     /// <summary>Loads kallsyms text from a stream (gzip detected by its magic 1f 8b).</summary>
     public static Kallsyms Load(Stream stream, string name)
     {
-        var buffered = new BufferedStream(stream, 1 << 16);
+        ArgumentNullException.ThrowIfNull(stream);
+        Stream buffered = stream;
+        if (!stream.CanSeek)
+        {
+            var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            copy.Position = 0;
+            buffered = copy;
+        }
+        var start = buffered.Position;
         Span<byte> magic = stackalloc byte[2];
         var n = buffered.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+        buffered.Position = start;
         Stream input = buffered;
-        if (buffered.CanSeek) buffered.Position = 0;
-        else throw new ArgumentException("kallsyms stream must be seekable", nameof(stream));
         // RFC 1952: gzip members start with ID1 = 0x1f, ID2 = 0x8b.
         if (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) input = new GZipStream(buffered, CompressionMode.Decompress);
         try

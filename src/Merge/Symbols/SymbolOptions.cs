@@ -9,6 +9,12 @@ public sealed record SymbolOptions
     /// <summary>Debug directories searched for <c>.build-id/xx/rest.debug</c> and debuglink files (default <c>/usr/lib/debug</c>, as gdb and perf use).</summary>
     public IReadOnlyList<string> DebugDirs { get; init; } = ["/usr/lib/debug"];
 
+    /// <summary>
+    /// perf's build-id cache (perf --buildid-dir; perf's default is <c>~/.debug</c>): <c>.build-id/xx/rest/</c> holds
+    /// <c>elf</c>, <c>debug</c>, <c>vdso</c> or <c>kallsyms</c> copies saved at record time. Null (default): not used.
+    /// </summary>
+    public string? BuildIdCacheDir { get; init; }
+
     /// <summary>A saved <c>/proc/kallsyms</c> (plain or gzip) for kernel addresses; null: kernel frames stay unresolved.</summary>
     public string? KallsymsPath { get; init; }
 

@@ -36,13 +36,7 @@ public sealed class SymbolTable
     /// <summary>Builds the table from unsorted symbols whose zero size means "unknown" (End == Start).</summary>
     public SymbolTable(IEnumerable<SymbolEntry> symbols, bool isKallsyms = false)
     {
-        var list = new List<SymbolEntry>(symbols);
-        // Stable sort by start, like insertion into perf's rb-tree (equal keys go right, i.e. after).
-        var keyed = new (ulong Start, int Seq)[list.Count];
-        for (var i = 0; i < keyed.Length; i++) keyed[i] = (list[i].Start, i);
-        Array.Sort(keyed);
-        var sorted = new SymbolEntry[list.Count];
-        for (var i = 0; i < keyed.Length; i++) sorted[i] = list[keyed[i].Seq];
+        var sorted = StableSortByStart(new List<SymbolEntry>(symbols));
         FixupEnd(sorted, isKallsyms);
         _symbols = FixupDuplicate(sorted);
         _starts = new ulong[_symbols.Length];
@@ -63,12 +57,35 @@ public sealed class SymbolTable
         var all = new List<SymbolEntry>(_symbols.Length + extra.Count);
         all.AddRange(_symbols);
         all.AddRange(extra);
-        var keyed = new (ulong Start, int Seq)[all.Count];
-        for (var i = 0; i < keyed.Length; i++) keyed[i] = (all[i].Start, i);
-        Array.Sort(keyed);
-        var sorted = new SymbolEntry[all.Count];
-        for (var i = 0; i < keyed.Length; i++) sorted[i] = all[keyed[i].Seq];
-        return new SymbolTable(sorted);
+        return new SymbolTable(StableSortByStart(all));
+    }
+
+    /// <summary>Sorts by start keeping input order among equal starts, like insertion into perf's rb-tree (equal keys go right).</summary>
+    private static SymbolEntry[] StableSortByStart(List<SymbolEntry> list)
+    {
+        var n = list.Count;
+        var sorted = new SymbolEntry[n];
+        var inOrder = true;
+        for (var i = 1; i < n && inOrder; i++) inOrder = list[i - 1].Start <= list[i].Start;
+        if (inOrder)
+        {
+            list.CopyTo(sorted);
+            return sorted;
+        }
+        var keys = new ulong[n];
+        var idx = new int[n];
+        for (var i = 0; i < n; i++) { keys[i] = list[i].Start; idx[i] = i; }
+        Array.Sort(keys, idx);
+        // Array.Sort is not stable: restore input order inside each run of equal starts.
+        for (var i = 0; i < n;)
+        {
+            var j = i + 1;
+            while (j < n && keys[j] == keys[i]) j++;
+            if (j - i > 1) Array.Sort(idx, i, j - i);
+            i = j;
+        }
+        for (var i = 0; i < n; i++) sorted[i] = list[idx[i]];
+        return sorted;
     }
 
     /// <summary>Number of symbols after alias reduction.</summary>

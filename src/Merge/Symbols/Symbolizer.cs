@@ -55,6 +55,8 @@ public static class Symbolizer
 {
     /// <summary>Diagnostics counter: frames left without a symbol.</summary>
     public const string UnresolvedCounter = "symbolize: unresolved frames";
+    /// <summary>Diagnostics counter: objects with unresolved frames (one message per object).</summary>
+    public const string UnresolvedByObjectCounter = "symbolize: objects with unresolved frames";
     /// <summary>Diagnostics counter: binaries not found.</summary>
     public const string MissingBinaryCounter = "symbolize: missing binary";
     /// <summary>Diagnostics counter: files rejected because their build id differs from the capture's.</summary>
@@ -104,7 +106,10 @@ public static class Symbolizer
 
         foreach (var b in report.Binaries)
             if (b.UnresolvedLocations > 0)
+            {
                 profile.Diagnostics.Count(UnresolvedCounter, b.UnresolvedLocations);
+                profile.Diagnostics.Report(UnresolvedByObjectCounter, FormattableString.Invariant($"{b.UnresolvedLocations} unresolved frames in {b.Path}"));
+            }
         return report;
     }
 
@@ -146,6 +151,9 @@ public static class Symbolizer
         private readonly Dictionary<int, (BinaryStats Stats, SymbolTable? Table)> _byMapping = [];
         private Kallsyms? _kallsyms;
         private bool _kallsymsTried;
+        private string? _kernelBuildId;
+        private string? _kallsymsFile;
+        private SymbolRoute _kallsymsRoute = SymbolRoute.Kallsyms;
 
         public BinaryStats StatsFor(Mapping? m) => Object(m).Stats;
 
@@ -153,12 +161,12 @@ public static class Symbolizer
         {
             var mid = m?.Id ?? -1;
             if (_byMapping.TryGetValue(mid, out var o)) return o;
-            var kind = m?.Kind ?? MappingKind.Unknown;
             var path = m?.Path ?? "[unknown]";
+            var kind = EffectiveKind(m);
             var buildId = BinaryLocator.Normalize(m?.BuildId);
             // JIT maps and anonymous memory are per process; everything else is shared by path and build id.
             var pid = kind is MappingKind.Anonymous or MappingKind.Jit ? m?.Pid ?? 0 : 0;
-            var key = (path, kind is MappingKind.User ? buildId : null, kind, pid);
+            var key = (path, kind is MappingKind.User or MappingKind.Vdso or MappingKind.Kernel ? buildId : null, kind, pid);
             if (!_objects.TryGetValue(key, out o))
             {
                 o = LoadObject(kind, path, buildId, m);
@@ -175,8 +183,9 @@ public static class Symbolizer
             SymbolTable? table = null;
             switch (kind)
             {
-                case MappingKind.User:
+                case MappingKind.User or MappingKind.Vdso:
                 {
+                    if (kind == MappingKind.Vdso && buildId is null) break; // perf finds [vdso] only by build id
                     var b = _locator.Load(path, buildId);
                     table = b.Table;
                     stats.Route = b.Route;
@@ -199,11 +208,13 @@ public static class Symbolizer
                     if (m is { Pid: > 0 }) table = LoadPerfMap(PerfMapCandidates(null, m.Pid), stats, quietWhenMissing: true);
                     break;
                 case MappingKind.Kernel or MappingKind.KernelModule:
+                    if (kind == MappingKind.Kernel) _kernelBuildId ??= buildId;
                     if (Kernel() is { } k)
                     {
-                        stats.Route = SymbolRoute.Kallsyms;
-                        stats.SymbolFile = options.KallsymsPath;
+                        stats.Route = _kallsymsRoute;
+                        stats.SymbolFile = _kallsymsFile;
                         stats.SymbolCount = k.Count;
+                        stats.Found = true;
                     }
                     break;
             }
@@ -212,7 +223,6 @@ public static class Symbolizer
                 stats.Found = true;
                 stats.SymbolCount = table.Count;
             }
-            else if (stats.Route == SymbolRoute.Kallsyms) stats.Found = true;
             return (stats, table);
         }
 
@@ -265,7 +275,14 @@ public static class Symbolizer
         {
             if (_kallsymsTried) return _kallsyms;
             _kallsymsTried = true;
-            if (options.KallsymsPath is not { Length: > 0 } path) return null;
+            var path = options.KallsymsPath;
+            if (string.IsNullOrEmpty(path) && _kernelBuildId is { } kid && _locator.CacheFile(kid, "kallsyms") is { } cached)
+            {
+                path = cached;
+                _kallsymsRoute = SymbolRoute.BuildIdCache;
+            }
+            if (string.IsNullOrEmpty(path)) return null;
+            _kallsymsFile = path;
             try
             {
                 _kallsyms = Kallsyms.Load(path);
@@ -283,14 +300,19 @@ public static class Symbolizer
             profile.Diagnostics.Report(KallsymsCounter, message);
         }
 
+        private static MappingKind EffectiveKind(Mapping? m) =>
+            m is null ? MappingKind.Unknown
+            : m.Kind == MappingKind.User && MappingClassifier.IsPerfMapPath(m.Path) ? MappingKind.Jit
+            : m.Kind;
+
         public Hit? Resolve(Mapping? m, Location loc)
         {
             if (m is null) return null;
             var o = Object(m);
             var adjust = loc.IsReturnAddress && options.ReturnAddressesAtCallSite && loc.Address > 0 ? 1UL : 0UL;
-            switch (m.Kind)
+            switch (EffectiveKind(m))
             {
-                case MappingKind.User:
+                case MappingKind.User or MappingKind.Vdso:
                 {
                     if (o.Table is null) return null;
                     // perf map__map_ip: file offset = address − map start + pgoff; symbols are in file-offset space.

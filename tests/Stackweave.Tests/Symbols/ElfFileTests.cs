@@ -69,6 +69,7 @@ public class ElfFileTests
         { "go-386", false, true, ElfFileType.Executable },
         { "go-s390x", true, false, ElfFileType.Executable },
         { "go-mips", false, false, ElfFileType.Executable },
+        { "vdso-b0af7178.so", true, true, ElfFileType.SharedObject },
     };
 
     [Theory]

@@ -138,7 +138,11 @@ public partial class PerfScriptGoldenTests
                     table = b.Table;
                     tables[dso] = table;
                 }
-                if (table is null) continue; // binary gone from this machine
+                if (table is null)
+                {
+                    if (File.Exists(dso)) failures.Add($"{dso}: present but no symbol table loaded");
+                    continue; // binary gone from this machine
+                }
                 var hit = table.Find(addr);
                 var sym = m.Groups[2].Value;
                 checkedFrames++;
@@ -153,6 +157,10 @@ public partial class PerfScriptGoldenTests
                     failures.Add($"{file}: {line.Trim()} -> {hit?.ToString() ?? "null"}");
             }
         Assert.True(ScriptFiles().Any() == (checkedFrames > 0), "captures exist but no user frame was checked");
+        // The dsos the captures hit on this machine: the test programs, libc (via libc6-dbg), ld.so, libstdc++ (.dynsym only).
+        if (ScriptFiles().Any())
+            foreach (var d in new[] { "/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" })
+                Assert.True(tables.ContainsKey(d) && tables[d] is not null, d);
         Assert.True(failures.Count == 0, string.Join('\n', failures.Take(30)));
     }
 
