@@ -37,6 +37,10 @@ public static class FoldedWriter
 
     /// <summary>The folded lines (stack, summed count) in output order, without writing them.</summary>
     public static List<KeyValuePair<string, UInt128>> Collapse(Profile profile, FoldedOptions options, out FoldedResult result)
+        => Collapse(profile, options, out result, forceTextPath: false);
+
+    /// <summary>As above; <paramref name="forceTextPath"/> builds and reads every header line's text (the reference the fast path must agree with).</summary>
+    internal static List<KeyValuePair<string, UInt128>> Collapse(Profile profile, FoldedOptions options, out FoldedResult result, bool forceTextPath)
     {
         var res = new FoldedResult();
         var fields = options.EffectiveFields;
@@ -88,7 +92,7 @@ public static class FoldedWriter
             string evName;
             UInt128 period;
             var t = samples.Thread(i);
-            var fast = t >= 0 && t < threadPname.Length && (f & OutField.Time) != 0 && samples.Time(i) != SampleTable.NoTime
+            var fast = !forceTextPath && t >= 0 && t < threadPname.Length && (f & OutField.Time) != 0 && samples.Time(i) != SampleTable.NoTime
                        && (f & (OutField.Pid | OutField.Tid)) != 0 && (uint)evt < (uint)eventSafe.Length && eventSafe[evt];
             string trace = "";
             if (fast && layout.PrintsTrace(evt))
@@ -127,7 +131,7 @@ public static class FoldedWriter
                 recognized = h.Recognized;
                 matched = h.EventMatched;
                 evName = h.Event;
-                period = h.Period.Length > 0 && UInt128.TryParse(h.Period, NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : 0;
+                period = h.Period is { Length: > 0 } && UInt128.TryParse(h.Period, NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : 0;
                 if (recognized)
                 {
                     var pn = StackCollapseRules.ProcessName(h.Comm, h.Pid, h.Tid, options.Pid, options.Tid);
