@@ -261,8 +261,8 @@ public static class PerfScriptRawWriter
         // perf 6.1: "%5d/%-5d ", "[%03d] ", "%12s: ".
         PerfScriptLayout.PadLeft(sb, I(pid), 5).Append('/');
         PerfScriptLayout.PadRight(sb, I(tid), 5).Append(' ');
-        if (cpuColumn) sb.Append('[').Append(cpu.ToString("000", CultureInfo.InvariantCulture)).Append("] ");
-        PerfScriptLayout.PadLeft(sb, PerfScriptLayout.FormatTimeUsec(time), 12).Append(": ");
+        if (cpuColumn) PerfScriptLayout.AppendZeroPadded3(sb.Append('['), cpu).Append("] ");
+        PerfScriptLayout.AppendTimeUsec(sb, time, 12).Append(": ");
     }
 
     private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
