@@ -215,6 +215,15 @@ internal sealed class PerfScriptLayout
         return sb;
     }
 
+    /// <summary>Appends lower-case hex right-aligned in <paramref name="width"/> columns ("%*lx").</summary>
+    internal static StringBuilder AppendHex(StringBuilder sb, ulong v, int width)
+    {
+        Span<char> buf = stackalloc char[16];
+        v.TryFormat(buf, out var n, "x", CultureInfo.InvariantCulture);
+        if (n < width) sb.Append(' ', width - n);
+        return sb.Append(buf[..n]);
+    }
+
     /// <summary>printf "%03d": at least three characters, zeros after the sign.</summary>
     internal static StringBuilder AppendZeroPadded3(StringBuilder sb, int v)
     {
@@ -283,7 +292,7 @@ internal sealed class PerfScriptLayout
     {
         var loc = _profile.Locations[locationId];
         // sample__fprintf_callchain: "%16" PRIx64, " ", symbol (with "+0x%lx" offset when symoff is printed), " (", dso, ")".
-        PadLeft(sb, PrintedAddress(loc).ToString("x", CultureInfo.InvariantCulture), 16).Append(' ');
+        AppendHex(sb, PrintedAddress(loc), 16).Append(' ');
         var sym = SymbolOf(loc);
         if (sym is null) sb.Append("[unknown]");
         else

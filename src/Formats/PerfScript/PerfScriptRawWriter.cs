@@ -78,6 +78,7 @@ public static class PerfScriptRawWriter
         }
         var cpuColumn = o.Cpu ?? allCpu;
         var threads = new PerfThreads();
+        var maps = new PerfUserMaps();
         var sb = new StringBuilder(1024);
         var sampleIndex = 0;
         var locs = new List<int>();
@@ -115,11 +116,17 @@ public static class PerfScriptRawWriter
                         sb.Append('\n');
                         if (o.Callchain == RawCallchain.Addresses && s.Callchain is { } cc)
                         {
+                            // thread__resolve_callchain_sample: entries are user-mode until a context marker says otherwise.
+                            var user = true;
                             foreach (var ip in cc)
                             {
-                                if (ip >= PerfConstants.ContextMax) continue;
+                                if (ip >= PerfConstants.ContextMax)
+                                {
+                                    user = ip is PerfConstants.ContextUser or PerfConstants.ContextGuestUser;
+                                    continue;
+                                }
                                 sb.Append('\t');
-                                PerfScriptLayout.PadLeft(sb, ip.ToString("x", CultureInfo.InvariantCulture), 16).Append('\n');
+                                PerfScriptLayout.AppendHex(sb, user ? maps.MapIp(pid, ip) : ip, 16).Append('\n');
                             }
                         }
                         else if (layout is not null && sampleIndex < o.Symbols!.Samples.Count)
@@ -146,6 +153,7 @@ public static class PerfScriptRawWriter
                 case MmapRecord m:
                 {
                     if (!sampleIdAll) { cpu = 0; time = 0; pid = m.Pid; tid = m.Tid; }
+                    if (m.Pid != -1) maps.Add(m.Pid, m.Start, m.Length, m.PageOffset, m.Filename);
                     if (!o.ShowMmap) continue;
                     var comm = threads.Find(m.Pid, m.Tid);
                     Start(sb, comm, pid, tid, cpu, time, cpuColumn, hasCallchain && useCallchain);
@@ -184,7 +192,11 @@ public static class PerfScriptRawWriter
                 case ForkExitRecord fe:
                 {
                     var fork = fe.Type == PerfRecordType.Fork;
-                    if (fork) threads.Fork(fe.Pid, fe.Tid, fe.Ppid, fe.Ptid);
+                    if (fork)
+                    {
+                        threads.Fork(fe.Pid, fe.Tid, fe.Ppid, fe.Ptid);
+                        if (fe.Pid != fe.Ppid) maps.Fork(fe.Pid, fe.Ppid);
+                    }
                     if (!sampleIdAll) { cpu = 0; time = fe.ForkTime; pid = fe.Pid; tid = fe.Tid; }
                     if (!o.ShowTask) continue;
                     Start(sb, threads.Find(fe.Pid, fe.Tid), pid, tid, cpu, time, cpuColumn, hasCallchain && useCallchain);
@@ -290,4 +302,42 @@ internal sealed class PerfThreads
 
     /// <summary>FORK record: the child starts with its parent's comm (thread__fork).</summary>
     public void Fork(int pid, int tid, int ppid, int ptid) => _comm[tid] = Find(ppid, ptid);
+}
+
+/// <summary>
+/// User address spaces as far as printing callchain addresses needs them: per process, the MMAP/MMAP2 ranges, newest first
+/// (a new mapping hides what it overlaps, like perf's maps__fixup_overlappings).
+/// </summary>
+internal sealed class PerfUserMaps
+{
+    private readonly Dictionary<int, List<(ulong Start, ulong End, ulong PgOff, bool Identity)>> _maps = [];
+
+    /// <summary>Records a mapping of process <paramref name="pid"/>.</summary>
+    public void Add(int pid, ulong start, ulong len, ulong pgoff, string filename)
+    {
+        if (!_maps.TryGetValue(pid, out var list)) _maps[pid] = list = [];
+        list.Add((start, start + len, pgoff, IsIdentity(filename)));
+    }
+
+    /// <summary>A new process starts with a copy of its parent's mappings (thread__fork / maps__clone).</summary>
+    public void Fork(int pid, int ppid)
+        => _maps[pid] = _maps.TryGetValue(ppid, out var parent) ? [.. parent] : [];
+
+    /// <summary>The address perf prints for a user-mode ip: map-relative (ip - start + pgoff), raw outside any mapping or in anonymous memory.</summary>
+    public ulong MapIp(int pid, ulong ip)
+    {
+        if (!_maps.TryGetValue(pid, out var list)) return ip;
+        for (var k = list.Count - 1; k >= 0; k--)
+        {
+            var m = list[k];
+            if (ip >= m.Start && ip < m.End) return m.Identity ? ip : ip - m.Start + m.PgOff;
+        }
+        return ip;
+    }
+
+    // tools/perf/util/map.c is_anon_memory / is_no_dso_memory and perf-PID.map JIT maps: identity__map_ip.
+    private static bool IsIdentity(string f)
+        => f is "//anon" or "/dev/zero" or "/anon_hugepage" or "[heap]"
+           || f.StartsWith("[stack", StringComparison.Ordinal) || f.StartsWith("/SYSV", StringComparison.Ordinal)
+           || (f.StartsWith("/tmp/perf-", StringComparison.Ordinal) && f.EndsWith(".map", StringComparison.Ordinal));
 }
