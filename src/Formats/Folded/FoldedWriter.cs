@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using Stackweave.Formats.Model;
 using Stackweave.Formats.PerfScript;
@@ -37,6 +38,10 @@ public static class FoldedWriter
 
     /// <summary>The folded lines (stack, summed count) in output order, without writing them.</summary>
     public static List<KeyValuePair<string, UInt128>> Collapse(Profile profile, FoldedOptions options, out FoldedResult result)
+        => Collapse(profile, options, out result, forceTextPath: false);
+
+    /// <summary>As above; <paramref name="forceTextPath"/> builds and reads every header line's text (the reference the fast path must agree with).</summary>
+    internal static List<KeyValuePair<string, UInt128>> Collapse(Profile profile, FoldedOptions options, out FoldedResult result, bool forceTextPath)
     {
         var res = new FoldedResult();
         var fields = options.EffectiveFields;
@@ -58,11 +63,24 @@ public static class FoldedWriter
         }
 
         // Per-event: is its name a single token (so the script's event regex just takes it), and its token.
-        var eventSafe = new bool[profile.Events.Count];
-        for (var e = 0; e < eventSafe.Length; e++)
+        // Per event: can the shortcut be taken (single-token name, time and pid/tid printed), does it print a callchain,
+        // a trace text, a period, and the symbol offset.
+        var ne = profile.Events.Count;
+        var eventFast = new bool[ne];
+        var eventCallchain = new bool[ne];
+        var eventTrace = new bool[ne];
+        var eventPeriod = new bool[ne];
+        var eventOffset = new bool[ne];
+        for (var e = 0; e < ne; e++)
         {
             var n = profile.Events[e].Name;
-            eventSafe[e] = n.Length > 0 && !n.Any(StackCollapseRules.IsPerlSpace);
+            var fe = layout.FieldsOf(e);
+            eventFast[e] = !forceTextPath && n.Length > 0 && !n.Any(StackCollapseRules.IsPerlSpace)
+                           && (fe & OutField.Time) != 0 && (fe & (OutField.Pid | OutField.Tid)) != 0;
+            eventCallchain[e] = layout.PrintsCallchain(e);
+            eventTrace[e] = layout.PrintsTrace(e);
+            eventPeriod[e] = layout.PrintsPeriod(e);
+            eventOffset[e] = (fe & OutField.SymOff) != 0;
         }
 
         var eventFilter = options.EventFilter ?? "";
@@ -72,14 +90,14 @@ public static class FoldedWriter
         // stackcollapse-perf.pl state carried between lines.
         var pname = -1;           // -1: undef
         UInt128 mPeriod = 1;
-        var agg = new Dictionary<long, UInt128>();
+        var agg = new Dictionary<long, UInt128>(MixedLongComparer.Instance);
         var header = new StringBuilder();
 
         for (var i = 0; i < samples.Count; i++)
         {
             var evt = samples.Event(i);
-            var f = layout.FieldsOf(evt);
-            var callchain = layout.PrintsCallchain(evt);
+            var knownEvent = (uint)evt < (uint)ne;
+            var callchain = knownEvent ? eventCallchain[evt] : layout.PrintsCallchain(evt);
 
             // ---- header line ----
             bool recognized;
@@ -88,10 +106,9 @@ public static class FoldedWriter
             string evName;
             UInt128 period;
             var t = samples.Thread(i);
-            var fast = t >= 0 && t < threadPname.Length && (f & OutField.Time) != 0 && samples.Time(i) != SampleTable.NoTime
-                       && (f & (OutField.Pid | OutField.Tid)) != 0 && (uint)evt < (uint)eventSafe.Length && eventSafe[evt];
+            var fast = knownEvent && eventFast[evt] && (uint)t < (uint)threadPname.Length && samples.Time(i) != SampleTable.NoTime;
             string trace = "";
-            if (fast && layout.PrintsTrace(evt))
+            if (fast && eventTrace[evt])
             {
                 trace = PerfScriptLayout.TraceText(profile, i);
                 // A trace text that does not end in ':' (then optional blanks) cannot hold the event match; otherwise read the text.
@@ -113,7 +130,7 @@ public static class FoldedWriter
                 {
                     matched = true;
                     evName = profile.Events[evt].Name;
-                    period = layout.PrintsPeriod(evt) ? layout.PeriodOf(i) : 0;
+                    period = eventPeriod[evt] ? layout.PeriodOf(i) : 0;
                 }
             }
             else
@@ -127,7 +144,7 @@ public static class FoldedWriter
                 recognized = h.Recognized;
                 matched = h.EventMatched;
                 evName = h.Event;
-                period = h.Period.Length > 0 && UInt128.TryParse(h.Period, NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : 0;
+                period = h.Period is { Length: > 0 } && UInt128.TryParse(h.Period, NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : 0;
                 if (recognized)
                 {
                     var pn = StackCollapseRules.ProcessName(h.Comm, h.Pid, h.Tid, options.Pid, options.Tid);
@@ -171,9 +188,9 @@ public static class FoldedWriter
             // Without callchain lines perf prints the ip on the header line and no blank line: the script records nothing.
             if (!callchain) { if (recognized) res.UnattributedSamples++; continue; }
             if (pname < 0) continue;
-            var withOffset = (f & OutField.SymOff) != 0;
+            var withOffset = knownEvent ? eventOffset[evt] : (layout.FieldsOf(evt) & OutField.SymOff) != 0;
             var key = ((long)pname << 33) | ((long)(samples.Stack(i) + 1) << 1) | (withOffset ? 1L : 0L);
-            agg[key] = agg.TryGetValue(key, out var v) ? v + mPeriod : mPeriod;
+            CollectionsMarshal.GetValueRefOrAddDefault(agg, key, out _) += mPeriod;
             res.SamplesWritten++;
             pname = -1;
         }
@@ -182,7 +199,8 @@ public static class FoldedWriter
         res.EventDefaulted = eventDefaulted;
 
         // ---- build each distinct stack's text once, merge equal texts, sort like Perl's `sort { $a cmp $b }` ----
-        var frameCache = new Dictionary<(int Loc, bool Off, bool Java), string[]?>();
+        // Per location and variant (offset printed?, java process?): the frames joined as ";a;b", null until computed.
+        var frameCache = new string?[4][];
         var locs = new List<int>();
         var line = new StringBuilder();
         var merged = new Dictionary<string, UInt128>(StringComparer.Ordinal);
@@ -196,19 +214,21 @@ public static class FoldedWriter
             sb.Clear();
             sb.Append(pn);
             profile.Stacks.LeafFirst(stack, locs);
+            var cache = frameCache[(withOffset ? 1 : 0) | (java ? 2 : 0)] ??= new string?[profile.Locations.Count];
             for (var k = locs.Count - 1; k >= 0; k--)
             {
-                var ck = (locs[k], withOffset, java);
-                if (!frameCache.TryGetValue(ck, out var frames))
+                var loc = locs[k];
+                var joined = cache[loc];
+                if (joined is null)
                 {
                     line.Clear();
                     line.Append('\t');
-                    layout.AppendFrame(line, locs[k], withOffset);
-                    frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs);
-                    frameCache[ck] = frames;
+                    layout.AppendFrame(line, loc, withOffset);
+                    var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs);
+                    joined = frames is null || frames.Length == 0 ? "" : ";" + string.Join(';', frames);
+                    cache[loc] = joined;
                 }
-                if (frames is null) continue;
-                foreach (var fr in frames) sb.Append(';').Append(fr);
+                sb.Append(joined);
             }
             var s = sb.ToString();
             merged[s] = merged.TryGetValue(s, out var c) ? c + count : count;
@@ -266,4 +286,13 @@ internal static class Utf8Order
 
     // UTF-16 order differs from code point order only for surrogates (U+D800-U+DFFF) versus U+E000-U+FFFF.
     private static int Fix(char c) => c >= 0xD800 ? (c >= 0xE000 ? c - 0x800 : c + 0x2000) : c;
+}
+
+/// <summary>Hashes packed (process name, stack, variant) keys with a multiplicative mix (long's own hash XORs the halves, which collides here).</summary>
+internal sealed class MixedLongComparer : IEqualityComparer<long>
+{
+    public static readonly MixedLongComparer Instance = new();
+    public bool Equals(long x, long y) => x == y;
+    // Fibonacci hashing constant 2^64 / golden ratio.
+    public int GetHashCode(long k) => (int)((ulong)k * 0x9E3779B97F4A7C15UL >> 32);
 }

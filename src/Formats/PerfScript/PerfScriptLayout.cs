@@ -154,31 +154,31 @@ internal sealed class PerfScriptLayout
         // perf 6.1: "%5d/%-5d " for pid/tid, "%5d " for one of them (later perfs widen to 7).
         if ((f & OutField.Pid) != 0 && (f & OutField.Tid) != 0)
         {
-            PadLeft(sb, pid.ToString(CultureInfo.InvariantCulture), 5).Append('/');
-            PadRight(sb, tid.ToString(CultureInfo.InvariantCulture), 5).Append(' ');
+            AppendNumber(sb, pid, 5, left: false).Append('/');
+            AppendNumber(sb, tid, 5, left: true).Append(' ');
         }
-        else if ((f & OutField.Pid) != 0) PadLeft(sb, pid.ToString(CultureInfo.InvariantCulture), 5).Append(' ');
-        else if ((f & OutField.Tid) != 0) PadLeft(sb, tid.ToString(CultureInfo.InvariantCulture), 5).Append(' ');
+        else if ((f & OutField.Pid) != 0) AppendNumber(sb, pid, 5, left: false).Append(' ');
+        else if ((f & OutField.Tid) != 0) AppendNumber(sb, tid, 5, left: false).Append(' ');
         if ((f & OutField.Cpu) != 0)
         {
             // "[%03d] "
-            sb.Append('[').Append(s.Cpu(i).ToString("000", CultureInfo.InvariantCulture)).Append("] ");
+            AppendZeroPadded3(sb.Append('['), s.Cpu(i)).Append("] ");
         }
         if ((f & OutField.Time) != 0)
         {
             // "%12s: " of timestamp__scnprintf_usec: "%lu.%06lu" seconds and microseconds (truncated).
             var time = s.Time(i);
-            PadLeft(sb, FormatTimeUsec(time == SampleTable.NoTime ? 0 : (ulong)time), 12).Append(": ");
+            AppendTimeUsec(sb, time == SampleTable.NoTime ? 0 : (ulong)time, 12).Append(": ");
         }
         if ((f & OutField.Period) != 0)
         {
             // "%10" PRIu64 " "
-            PadLeft(sb, PeriodOf(i).ToString(CultureInfo.InvariantCulture), 10).Append(' ');
+            AppendNumber(sb, PeriodOf(i), 10, left: false).Append(' ');
         }
         if ((f & OutField.EvName) != 0)
         {
             // "%*s: " padded to the longest event name.
-            PadLeft(sb, EventName(evt), NameWidth).Append(": ");
+            sb.Append(PaddedEventName(evt));
         }
         if ((f & OutField.Trace) != 0) sb.Append(TraceText(_profile, i));
     }
@@ -188,6 +188,73 @@ internal sealed class PerfScriptLayout
     {
         var v = _profile.Samples.Values(i);
         return v.Length >= 2 ? (ulong)v[1] : v.Length == 1 ? (ulong)v[0] : 1UL;
+    }
+
+    private string[]? _paddedNames;
+
+    private string PaddedEventName(int evt)
+    {
+        if ((uint)evt >= (uint)_profile.Events.Count) return PadLeft(new StringBuilder(), "[unknown]", NameWidth).Append(": ").ToString();
+        if (_paddedNames is null)
+        {
+            _paddedNames = new string[_profile.Events.Count];
+            for (var e = 0; e < _paddedNames.Length; e++)
+                _paddedNames[e] = PadLeft(new StringBuilder(), _profile.Events[e].Name, NameWidth).Append(": ").ToString();
+        }
+        return _paddedNames[evt];
+    }
+
+    /// <summary>Appends a decimal number right-aligned (or left-aligned) in <paramref name="width"/> columns, like printf "%*d" / "%-*d".</summary>
+    internal static StringBuilder AppendNumber(StringBuilder sb, long v, int width, bool left)
+    {
+        Span<char> buf = stackalloc char[24];
+        v.TryFormat(buf, out var n, default, CultureInfo.InvariantCulture);
+        if (!left && n < width) sb.Append(' ', width - n);
+        sb.Append(buf[..n]);
+        if (left && n < width) sb.Append(' ', width - n);
+        return sb;
+    }
+
+    /// <summary>Appends lower-case hex right-aligned in <paramref name="width"/> columns ("%*lx").</summary>
+    internal static StringBuilder AppendHex(StringBuilder sb, ulong v, int width)
+    {
+        Span<char> buf = stackalloc char[16];
+        v.TryFormat(buf, out var n, "x", CultureInfo.InvariantCulture);
+        if (n < width) sb.Append(' ', width - n);
+        return sb.Append(buf[..n]);
+    }
+
+    /// <summary>printf "%03d": at least three characters, zeros after the sign.</summary>
+    internal static StringBuilder AppendZeroPadded3(StringBuilder sb, int v)
+    {
+        var digits = Math.Abs((long)v).ToString(CultureInfo.InvariantCulture);
+        if (v < 0) sb.Append('-');
+        var width = v < 0 ? 2 : 3;
+        if (digits.Length < width) sb.Append('0', width - digits.Length);
+        return sb.Append(digits);
+    }
+
+    /// <summary>Appends an unsigned decimal number right-aligned in <paramref name="width"/> columns.</summary>
+    internal static StringBuilder AppendNumber(StringBuilder sb, ulong v, int width, bool left)
+    {
+        Span<char> buf = stackalloc char[24];
+        v.TryFormat(buf, out var n, default, CultureInfo.InvariantCulture);
+        if (!left && n < width) sb.Append(' ', width - n);
+        sb.Append(buf[..n]);
+        if (left && n < width) sb.Append(' ', width - n);
+        return sb;
+    }
+
+    /// <summary>Appends "%lu.%06lu" (seconds, microseconds) right-aligned in <paramref name="width"/> columns.</summary>
+    internal static StringBuilder AppendTimeUsec(StringBuilder sb, ulong ns, int width)
+    {
+        Span<char> buf = stackalloc char[32];
+        (ns / 1_000_000_000UL).TryFormat(buf, out var n, default, CultureInfo.InvariantCulture);
+        buf[n++] = '.';
+        (ns % 1_000_000_000UL / 1000UL).TryFormat(buf[n..], out var m, "000000", CultureInfo.InvariantCulture);
+        n += m;
+        if (n < width) sb.Append(' ', width - n);
+        return sb.Append(buf[..n]);
     }
 
     /// <summary>Seconds.microseconds as timestamp__scnprintf_usec prints them.</summary>
@@ -225,7 +292,7 @@ internal sealed class PerfScriptLayout
     {
         var loc = _profile.Locations[locationId];
         // sample__fprintf_callchain: "%16" PRIx64, " ", symbol (with "+0x%lx" offset when symoff is printed), " (", dso, ")".
-        PadLeft(sb, PrintedAddress(loc).ToString("x", CultureInfo.InvariantCulture), 16).Append(' ');
+        AppendHex(sb, PrintedAddress(loc), 16).Append(' ');
         var sym = SymbolOf(loc);
         if (sym is null) sb.Append("[unknown]");
         else

@@ -86,3 +86,24 @@ public class EdgeCaseTests
         Assert.Equal("skipped 2 samples of events task-clock, x (use --event-filter)", r.SkippedNote());
     }
 }
+
+/// <summary>printf formats perf uses, checked against the C library's own output (printf(1) follows C printf).</summary>
+public class PrintfFormatTests
+{
+    [Theory]
+    [InlineData(0, "000")]
+    [InlineData(7, "007")]
+    [InlineData(123, "123")]
+    [InlineData(1234, "1234")]
+    [InlineData(-1, "-01")]   // printf '%03d' -1
+    [InlineData(-12, "-12")]
+    public void Cpu_is_zero_padded_like_percent_03d(int cpu, string expected)
+        => Assert.Equal(expected, Stackweave.Formats.PerfScript.PerfScriptLayout.AppendZeroPadded3(new System.Text.StringBuilder(), cpu).ToString());
+
+    [Theory]
+    [InlineData(0UL, "    0.000000")]
+    [InlineData(860_738_737_123UL, "  860.738737")]
+    [InlineData(123_456_789_012_345UL, "123456.789012")]
+    public void Time_is_seconds_dot_microseconds_in_12_columns(ulong ns, string expected)
+        => Assert.Equal(expected, Stackweave.Formats.PerfScript.PerfScriptLayout.AppendTimeUsec(new System.Text.StringBuilder(), ns, 12).ToString());
+}
