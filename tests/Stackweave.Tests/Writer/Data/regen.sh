@@ -1,0 +1,22 @@
+#!/bin/sh
+# Regenerates the golden captures and perf 6.1's outputs for them (see README.md).
+# Run from anywhere: sh tests/Stackweave.Tests/Writer/Data/regen.sh
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../../.." && pwd)
+cd "$root"
+dotnet build tests/Stackweave.Tests -c Release >/dev/null
+STACKWEAVE_BLESS=1 dotnet test tests/Stackweave.Tests -c Release --no-build --filter "FullyQualifiedName~Writer.GoldenBless" >/dev/null
+cd "$here"
+perf --version > perf-version.txt
+for f in *.data; do
+  n=${f%.data}
+  case "$n" in
+    *pipe*) in="-i -" ; redirect="$f" ;;
+    *) in="-i $f" ; redirect=/dev/null ;;
+  esac
+  # --stats: record counts by type; -D: every record and sample field perf decodes
+  perf report --stats $in < "$redirect" > "$n.stats.txt" 2> "$n.stats.err" || echo "perf report failed on $f" >&2
+  perf script -D $in < "$redirect" > "$n.dump.txt" 2> "$n.dump.err" || echo "perf script -D failed on $f" >&2
+done
+find . -name '*.err' -size 0 -delete
