@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Text;
+
+namespace Stackweave.Formats.PerfData;
+
+/// <summary>Event names perf derives from an attr when no EVENT_DESC / EVENT_UPDATE name exists (tools/perf/util/evsel.c evsel__name).</summary>
+public static class PerfEventNames
+{
+    // tools/perf/util/evsel.c evsel__hw_names, indexed by PERF_COUNT_HW_* (include/uapi/linux/perf_event.h)
+    private static readonly string[] s_hw =
+    [
+        "cycles", "instructions", "cache-references", "cache-misses", "branches", "branch-misses",
+        "bus-cycles", "stalled-cycles-frontend", "stalled-cycles-backend", "ref-cycles",
+    ];
+
+    // tools/perf/util/evsel.c evsel__sw_names, indexed by PERF_COUNT_SW_*
+    private static readonly string[] s_sw =
+    [
+        "cpu-clock", "task-clock", "page-faults", "context-switches", "cpu-migrations", "minor-faults",
+        "major-faults", "alignment-faults", "emulation-faults", "dummy", "bpf-output", "cgroup-switches",
+    ];
+
+    // tools/perf/util/evsel.c evsel__hw_cache[], evsel__hw_cache_op[][0/1], evsel__hw_cache_result[][0]
+    private static readonly string[] s_cache = ["L1-dcache", "L1-icache", "LLC", "dTLB", "iTLB", "branch", "node"];
+    private static readonly string[] s_cacheOp = ["load", "store", "prefetch"];
+    private static readonly string[] s_cacheOps = ["loads", "stores", "prefetches"];
+
+    /// <summary>Derives the name of <paramref name="a"/>: hardware, software, cache, tracepoint (via <paramref name="tracepoint"/>), raw, breakpoint or PMU.</summary>
+    public static string Derive(PerfEventAttr a, Func<ulong, string?>? tracepoint = null, IReadOnlyList<(uint Type, string Name)>? pmus = null)
+    {
+        var cfg = a.Config;
+        switch (a.Type)
+        {
+            case 0: // PERF_TYPE_HARDWARE
+                return cfg < (ulong)s_hw.Length ? s_hw[cfg] : Invariant($"unknown-hardware:{cfg}");
+            case 1: // PERF_TYPE_SOFTWARE
+                return cfg < (ulong)s_sw.Length ? s_sw[cfg] : Invariant($"unknown-software:{cfg}");
+            case 2: // PERF_TYPE_TRACEPOINT
+                return tracepoint?.Invoke(cfg) ?? Invariant($"unknown tracepoint:{cfg}");
+            case 3: // PERF_TYPE_HW_CACHE: config = id | op << 8 | result << 16
+            {
+                var id = cfg & 0xff; var op = (cfg >> 8) & 0xff; var res = (cfg >> 16) & 0xff;
+                if (id >= (ulong)s_cache.Length || op >= 3 || res >= 2) return "unknown-ext-hardware-cache-type";
+                return res == 0 ? s_cache[id] + "-" + s_cacheOps[op] : s_cache[id] + "-" + s_cacheOp[op] + "-misses";
+            }
+            case 4: // PERF_TYPE_RAW
+                return Invariant($"raw 0x{cfg:x}");
+            case 5: // PERF_TYPE_BREAKPOINT
+                return Invariant($"mem:0x{a.Config1:x}:") + BpType(a.BpType);
+            default:
+                if (pmus is not null)
+                    foreach (var (t, n) in pmus)
+                        if (t == a.Type) return Invariant($"{n}/config=0x{cfg:x}/");
+                return Invariant($"unknown attr type: {a.Type}");
+        }
+    }
+
+    private static string BpType(uint t)
+    {
+        // HW_BREAKPOINT_R = 1, W = 2, X = 4 (include/uapi/linux/hw_breakpoint.h)
+        var sb = new StringBuilder();
+        if ((t & 1) != 0) sb.Append('r');
+        if ((t & 2) != 0) sb.Append('w');
+        if ((t & 4) != 0) sb.Append('x');
+        return sb.ToString();
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Tracepoint id → "system:name" from a TRACING_DATA blob (tools/perf/util/trace-event-read.c trace_report):
+    /// "\x17\x08\x44tracing", version string, endian byte, long size, page size, header_page, header_event,
+    /// ftrace formats, then per system: name, u32 count, (u64 size, format text) × count. Best effort; empty when malformed.
+    /// </summary>
+    public static Dictionary<ulong, string> TracepointNames(byte[] data)
+    {
+        var map = new Dictionary<ulong, string>();
+        try { ParseTracing(data, map); }
+        catch (PerfTruncatedException) { }
+        return map;
+    }
+
+    private static void ParseTracing(byte[] data, Dictionary<ulong, string> map)
+    {
+        ReadOnlySpan<byte> magic = [0x17, 0x08, 0x44, (byte)'t', (byte)'r', (byte)'a', (byte)'c', (byte)'i', (byte)'n', (byte)'g'];
+        if (!data.AsSpan().StartsWith(magic)) return;
+        var c = new PerfCursor(data, false) { Pos = magic.Length };
+        if (!SkipCString(ref c)) return; // version
+        var bigEndian = c.U8() != 0;
+        c.U8(); // sizeof(long)
+        c = new PerfCursor(data, bigEndian) { Pos = c.Pos };
+        c.U32(); // page size
+        // header_page and header_event: "name\0", u64 size, data
+        for (var i = 0; i < 2; i++)
+        {
+            if (!SkipCString(ref c)) return;
+            c.Bytes(c.U64());
+        }
+        var nFtrace = c.U32();
+        for (var i = 0; i < nFtrace; i++) c.Bytes(c.U64());
+        var nSystems = c.U32();
+        for (var s = 0; s < nSystems; s++)
+        {
+            var at = c.Pos;
+            if (!SkipCString(ref c)) return;
+            var system = Encoding.UTF8.GetString(data, at, c.Pos - at - 1);
+            var count = c.U32();
+            for (var i = 0; i < count; i++)
+            {
+                var text = Encoding.UTF8.GetString(c.Bytes(c.U64()));
+                string? name = null; ulong? id = null;
+                foreach (var line in text.Split('\n'))
+                {
+                    if (line.StartsWith("name: ", StringComparison.Ordinal)) name = line[6..].Trim();
+                    else if (line.StartsWith("ID: ", StringComparison.Ordinal) && ulong.TryParse(line[4..].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var v)) id = v;
+                    if (name is not null && id is not null) break;
+                }
+                if (name is not null && id is { } idv) map[idv] = system + ":" + name;
+            }
+        }
+    }
+
+    private static bool SkipCString(ref PerfCursor c)
+    {
+        var z = c.Data[c.Pos..].IndexOf((byte)0);
+        if (z < 0) return false;
+        c.Pos += z + 1;
+        return true;
+    }
+}
