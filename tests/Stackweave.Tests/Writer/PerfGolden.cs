@@ -137,7 +137,7 @@ public static partial class PerfGolden
     [GeneratedRegex(@"^\.\.\.\.\. id ([0-9a-f]+), value ([0-9a-f]+)")] private static partial Regex ReadValueLine();
 
     /// <summary>Checks one sample against perf's dump of it; <paramref name="pidTidSwapped"/> undoes perf 6.1's pid/tid swap on big-endian pipes.</summary>
-    public static void AssertSample(string golden, int index, DumpSample d, SampleRecord s, PerfEventAttr attr, bool pidTidSwapped, bool compareOffset)
+    public static void AssertSample(string golden, int index, DumpSample d, SampleRecord s, PerfEventAttr attr, bool pidTidSwapped, bool compareOffset, long offsetBias = 0)
     {
         var where = $"{golden} sample #{index}";
         var t = attr.SampleType;
@@ -145,7 +145,7 @@ public static partial class PerfGolden
         if ((t & SampleFormat.Tid) != 0) { Assert.True(pid == s.SampleId.Pid, where + " pid"); Assert.True(tid == s.SampleId.Tid, where + " tid"); }
         if ((t & SampleFormat.Time) != 0) Assert.True(d.Time == s.SampleId.Time, where + " time");
         if ((t & SampleFormat.Cpu) != 0) Assert.True(d.Cpu == s.SampleId.Cpu, where + " cpu");
-        if (compareOffset) Assert.True(d.Offset == s.Offset, $"{where} offset {d.Offset} vs {s.Offset}");
+        if (compareOffset) Assert.True(d.Offset + offsetBias == s.Offset, $"{where} offset {d.Offset} (+{offsetBias}) vs {s.Offset}");
         Assert.True(d.Ip == s.Ip, where + " ip");
         Assert.True(d.Period == s.Period, where + " period");
         Assert.True(d.Addr == s.Addr, where + " addr");
