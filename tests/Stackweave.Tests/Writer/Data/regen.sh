@@ -18,5 +18,13 @@ for f in *.data; do
   # --stats: record counts by type; -D: every record and sample field perf decodes
   perf report --stats $in < "$redirect" > "$n.stats.txt" 2> "$n.stats.err" || echo "perf report failed on $f" >&2
   perf script -D $in < "$redirect" > "$n.dump.txt" 2> "$n.dump.err" || echo "perf script -D failed on $f" >&2
+  case "$n" in
+    *pipe*) ;;
+    *)
+      # feature sections as perf prints them; "captured on" is the file's mtime, so it is dropped
+      perf report --header-only -i "$f" 2> "$n.header.err" | grep -v '^# captured on' > "$n.header.txt"
+      perf buildid-list -i "$f" > "$n.buildids.txt" 2> "$n.buildids.err"
+      grep -q "^[0-9a-f]" "$n.buildids.txt" || rm "$n.buildids.txt" ;;
+  esac
 done
 find . -name '*.err' -size 0 -delete
