@@ -17,7 +17,7 @@ public static class GoldenCaptures
     /// <summary>Names of the golden captures (file names without ".data").</summary>
     public static readonly string[] Names =
         ["le-file-branch", "le-file-hwidx-weight", "le-file-readgroup", "le-file-records", "le-file-ver0",
-         "be-file", "le-pipe", "be-pipe", "le-file-zstd"];
+         "be-file", "le-pipe", "be-pipe", "le-file-zstd", "le-pipe-zstd"];
 
     /// <summary>Builds the capture called <paramref name="name"/>.</summary>
     public static PerfCapture Build(string name) => name switch
@@ -32,7 +32,8 @@ public static class GoldenCaptures
         // perf 6.1 byte-swaps HEADER_ATTR ids from the offset of its own attr size (128; tools/perf/util/session.c
         // perf_event__hdr_attr_swap), so a big-endian pipe only works with 128-byte attrs
         "be-pipe" => ReadGroup(bigEndian: true, pipe: true, attrSize: 128),
-        "le-file-zstd" => Zstd(),
+        "le-file-zstd" => Zstd(pipe: false),
+        "le-pipe-zstd" => Zstd(pipe: true),
         _ => throw new ArgumentException("unknown golden capture " + name),
     };
 
@@ -247,9 +248,10 @@ public static class GoldenCaptures
         return c;
     }
 
-    private static PerfCapture Zstd()
+    private static PerfCapture Zstd(bool pipe)
     {
-        var c = Branch(bigEndian: false, pipe: false, hwIdx: false, attrSize: 128);
+        var c = Branch(bigEndian: false, pipe: pipe, hwIdx: false, attrSize: 128);
+        if (pipe) c.Features.BuildIds.Add(new BuildIdRecord { Misc = PerfConstants.MiscUser, Pid = -1, BuildId = "0123456789abcdef0123456789abcdef01234567", Filename = "/usr/bin/stackweave-app" });
         c.Compression = new PerfCompression { ChunkBytes = 100, Level = 3 };
         return c;
     }

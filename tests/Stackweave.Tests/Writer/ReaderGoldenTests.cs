@@ -51,6 +51,7 @@ public class ReaderGoldenTests
     [InlineData("le-pipe")]
     [InlineData("be-pipe")]
     [InlineData("le-file-zstd")]
+    [InlineData("le-pipe-zstd")]
     public void SamplesEqualPerfScriptDump(string name)
     {
         var (f, records) = Read(name);
