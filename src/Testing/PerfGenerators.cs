@@ -118,7 +118,21 @@ public static class PerfGenerators
         from n in Gen.Choose(0, maxRecords)
         from recs in RecordsFor(attrs.ToList(), idCounts, seed, n)
         from withRounds in Gen.Elements(false, true)
-        select Assemble(big, pipe, compress, attrs.ToList(), recs, withRounds);
+        from buildIds in BuildIds()
+        select Assemble(big, pipe, compress, attrs.ToList(), recs, withRounds, buildIds);
+
+    /// <summary>0–2 build-id entries (BUILD_ID feature in file mode, HEADER_BUILD_ID records in pipe mode).</summary>
+    public static Gen<BuildIdRecord[]> BuildIds() =>
+        (from len in Gen.Choose(1, 20)
+         from id in Bytes(len)
+         from pid in Gen.Elements(-1, 0, 4242)
+         from kernel in Gen.Elements(false, true)
+         from name in Name()
+         select new BuildIdRecord
+         {
+             Type = PerfRecordType.HeaderBuildId, Misc = kernel ? PerfConstants.MiscKernel : PerfConstants.MiscUser,
+             Pid = pid, BuildId = Convert.ToHexStringLower(id), Filename = name,
+         }).ArrayOf().Select(a => a.Take(2).ToArray());
 
     private static Gen<List<PerfRecord>> RecordsFor(List<PerfEventAttr> attrs, int[] idCounts, int seed, int n)
     {
@@ -134,9 +148,10 @@ public static class PerfGenerators
             .Select(list => list.ToList());
     }
 
-    private static PerfCapture Assemble(bool big, bool pipe, int compress, List<PerfEventAttr> attrs, List<PerfRecord> recs, bool withRounds)
+    private static PerfCapture Assemble(bool big, bool pipe, int compress, List<PerfEventAttr> attrs, List<PerfRecord> recs, bool withRounds, BuildIdRecord[] buildIds)
     {
         var c = new PerfCapture { BigEndian = big, Pipe = pipe }.WithDefaultFeatures();
+        c.Features.BuildIds.AddRange(buildIds);
         if (compress > 0) c.Compression = new PerfCompression { ChunkBytes = compress };
         c.Attrs.AddRange(attrs);
         // times never decrease in file order

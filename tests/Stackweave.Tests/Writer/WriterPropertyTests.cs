@@ -56,6 +56,8 @@ public class WriterPropertyTests
         }
         Assert.Equal(c.Features.Hostname, f.Features.Hostname);
         Assert.Equal(c.Features.Cmdline, f.Features.Cmdline);
+        Assert.Equal(c.Features.BuildIds.Select(b => (b.Pid, b.BuildId, b.Filename, b.CpuMode)),
+            f.Features.BuildIds.Select(b => (b.Pid, b.BuildId, b.Filename, b.CpuMode)));
 
         var expected = c.Records.Where(r => (uint)r.Type < 64).ToList();
         Assert.True(expected.Count == read.Count, $"{Describe(c)}: {expected.Count} records written, {read.Count} read");
