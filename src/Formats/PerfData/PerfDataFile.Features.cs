@@ -155,7 +155,7 @@ public sealed partial class PerfDataFile
                     {
                         var node = c.U64(); var size = c.U64(); var bits = c.U64();
                         var words = (bits + 63) / 64;
-                        if (words * 8 > (ulong)c.Remaining) throw new PerfTruncatedException(c.Pos, int.MaxValue);
+                        if (words > (ulong)c.Remaining / 8) throw new PerfTruncatedException(c.Pos, int.MaxValue);
                         var bm = new ulong[words];
                         for (var w = 0; w < bm.Length; w++) bm[w] = c.U64();
                         m.Nodes.Add((node, size, bm, bits));
@@ -270,7 +270,7 @@ public sealed partial class PerfDataFile
         Features.CpuTopology = t;
         // Optional per-CPU core/socket ids (perf ≥ 4.x), one per available CPU.
         var cpus = (int)(Features.NrCpusAvailable ?? 0);
-        if (cpus == 0 || c.Remaining < cpus * 8) return;
+        if (cpus == 0 || c.Remaining < cpus * 8L) return;
         t.Cpus = new (int, int)[cpus];
         for (var i = 0; i < cpus; i++) t.Cpus[i] = ((int)c.U32(), (int)c.U32());
         // Optional die information (perf ≥ 5.2).
@@ -278,7 +278,7 @@ public sealed partial class PerfDataFile
         n = c.Count(4);
         t.DieSiblings = new string[n];
         for (var i = 0; i < n; i++) t.DieSiblings[i] = c.HeaderString();
-        if (c.Remaining < cpus * 4) return;
+        if (c.Remaining < cpus * 4L) return;
         t.DieIds = new int[cpus];
         for (var i = 0; i < cpus; i++) t.DieIds[i] = (int)c.U32();
     }

@@ -120,7 +120,18 @@ public sealed partial class PerfDataFile : IDisposable
     /// <summary>Skipped and unknown things, counted.</summary>
     public Diagnostics Diagnostics { get; } = new();
     /// <summary>Records read, by type (user record types included; a COMPRESSED record counts itself and each record inside it, as perf report --stats does). Complete once <see cref="Records"/> has been enumerated.</summary>
-    public SortedDictionary<uint, long> RecordCounts { get; } = [];
+    public SortedDictionary<uint, long> RecordCounts
+    {
+        get
+        {
+            for (var i = 0; i < _counts.Length; i++)
+                if (_counts[i] != 0) _recordCounts[(uint)i] = _counts[i];
+            return _recordCounts;
+        }
+    }
+
+    private readonly SortedDictionary<uint, long> _recordCounts = [];
+    private readonly long[] _counts = new long[128];
     /// <summary>Under salvage: where and why reading stopped early; null when the whole input was read.</summary>
     public CaptureFormatException? Damage { get; private set; }
 
@@ -247,7 +258,7 @@ public sealed partial class PerfDataFile : IDisposable
         if (attrsSize > 0 && attrSize == 0) throw new CaptureFormatException(Path, 16, "a non-zero perf_file_header.attr_size");
         if (attrsOff > (ulong)fileLength || attrsSize > (ulong)fileLength - attrsOff)
             throw new CaptureFormatException(Path, 24, FormattableString.Invariant($"an attrs section within the file ({fileLength} bytes)"));
-        var attrBytes = ReadAt(s, baseOffset, (long)attrsOff, (int)attrsSize);
+        var attrBytes = ReadAt(s, baseOffset, (long)attrsOff, (long)attrsSize);
         var nAttrs = attrSize == 0 ? 0 : attrsSize / attrSize;
         var pos = 0;
         for (ulong i = 0; i < nAttrs; i++)
@@ -264,7 +275,7 @@ public sealed partial class PerfDataFile : IDisposable
             var idsSize = new PerfSpan(attrBytes, IsBigEndian).U64(pos + (int)sz + 8);
             if (idsOff > (ulong)fileLength || idsSize > (ulong)fileLength - idsOff)
                 throw new CaptureFormatException(Path, at + sz, FormattableString.Invariant($"an attr id section within the file ({fileLength} bytes)"));
-            var ids = ReadAt(s, baseOffset, (long)idsOff, (int)idsSize);
+            var ids = ReadAt(s, baseOffset, (long)idsOff, (long)idsSize);
             var idx = Attrs.Count;
             Attrs.Add(attr);
             for (var k = 0; k + 8 <= ids.Length; k += 8)
@@ -319,7 +330,7 @@ public sealed partial class PerfDataFile : IDisposable
                         Diagnostics.Report("perf.feature_unknown", FormattableString.Invariant($"unknown feature section {bits[k]} skipped"), (long)so);
                         continue;
                     }
-                    DecodeFeature(bits[k], ReadAt(s, baseOffset, (long)so, (int)ss), (long)so);
+                    DecodeFeature(bits[k], ReadAt(s, baseOffset, (long)so, (long)ss), (long)so);
                 }
             }
             catch (CaptureFormatException e) when (_options.Salvage)
@@ -367,11 +378,12 @@ public sealed partial class PerfDataFile : IDisposable
     }
 
     /// <summary>Reads a region already checked to lie within the file.</summary>
-    private byte[] ReadAt(Stream s, long baseOffset, long offset, int length)
+    private byte[] ReadAt(Stream s, long baseOffset, long offset, long length)
     {
-        var b = new byte[length];
+        if (length > Array.MaxLength) throw new CaptureFormatException(Path, offset, FormattableString.Invariant($"a header section smaller than {Array.MaxLength} bytes (found {length})"));
+        var b = new byte[(int)length];
         s.Position = baseOffset + offset;
-        if (ReadFully(s, b) < length) throw new CaptureFormatException(Path, offset, FormattableString.Invariant($"{length} bytes at this offset (input ends)"));
+        if (ReadFully(s, b) < b.Length) throw new CaptureFormatException(Path, offset, FormattableString.Invariant($"{length} bytes at this offset (input ends)"));
         return b;
     }
 
@@ -418,8 +430,9 @@ public sealed partial class PerfDataFile : IDisposable
 
     private void Count(uint type)
     {
-        RecordCounts.TryGetValue(type, out var v);
-        RecordCounts[type] = v + 1;
+        if (type < (uint)_counts.Length) { _counts[type]++; return; }
+        _recordCounts.TryGetValue(type, out var v);
+        _recordCounts[type] = v + 1;
     }
 
     private void Dispatch(ReadOnlySpan<byte> rec, long offset, bool inCompressed, int stream, PerfRecordReader? rd)
