@@ -1,0 +1,50 @@
+using Stackweave.Formats.PerfData;
+
+namespace Stackweave.Testing;
+
+/// <summary>Everything <see cref="PerfDataWriter"/> writes into one perf.data capture.</summary>
+public sealed class PerfCapture
+{
+    /// <summary>Write a byte-swapped (big-endian) capture.</summary>
+    public bool BigEndian { get; set; }
+    /// <summary>Write pipe mode (perf_pipe_file_header, then HEADER_FEATURE / HEADER_ATTR records) instead of file mode.</summary>
+    public bool Pipe { get; set; }
+    /// <summary>When set, kernel records go into PERF_RECORD_COMPRESSED records holding one zstd stream; else written plainly.</summary>
+    public PerfCompression? Compression { get; set; }
+    /// <summary>The events, in order; a record's <see cref="PerfRecord.AttrIndex"/> indexes this list (-1 means 0). In file mode all attrs must have the same size.</summary>
+    public List<PerfEventAttr> Attrs { get; } = [];
+    /// <summary>Feature sections: every non-null field is written (file mode: sections; pipe mode: HEADER_FEATURE records; BuildIds as HEADER_BUILD_ID records in pipe mode). EVENT_DESC is written when an attr has a name.</summary>
+    public PerfFeatures Features { get; } = new();
+    /// <summary>Data records in file order; a <see cref="RawRecord"/> of type <see cref="PerfRecordType.FinishedRound"/> marks a round.</summary>
+    public List<PerfRecord> Records { get; } = [];
+
+    /// <summary>The attr a record belongs to (its AttrIndex, or the first attr when -1); null when there are no attrs.</summary>
+    public PerfEventAttr? AttrOf(PerfRecord r) => Attrs.Count == 0 ? null : Attrs[r.AttrIndex < 0 ? 0 : r.AttrIndex];
+
+    /// <summary>Appends a FINISHED_ROUND record.</summary>
+    public void AddFinishedRound() => Records.Add(new RawRecord { Type = PerfRecordType.FinishedRound });
+
+    /// <summary>Sets the feature sections perf needs to accept a capture with sane values (hostname, os release, version, arch, nrcpus, cmdline).</summary>
+    public PerfCapture WithDefaultFeatures()
+    {
+        Features.Hostname ??= "stackweave-test";
+        Features.OsRelease ??= "6.1.0-stackweave";
+        Features.Version ??= "6.1.192";
+        Features.Arch ??= "x86_64";
+        Features.NrCpusAvailable ??= 2;
+        Features.NrCpusOnline ??= 2;
+        Features.Cmdline ??= ["/usr/bin/perf", "record"];
+        return this;
+    }
+}
+
+/// <summary>How kernel records are compressed (perf record -z).</summary>
+public sealed record PerfCompression
+{
+    /// <summary>Uncompressed bytes per COMPRESSED record; cut at arbitrary byte positions, so records straddle two COMPRESSED records.</summary>
+    public int ChunkBytes { get; init; } = 512;
+    /// <summary>zstd level (also stored in the COMPRESSED feature).</summary>
+    public int Level { get; init; } = 1;
+    /// <summary>comp_mmap_len of the COMPRESSED feature: perf 6.1 decompresses each COMPRESSED record into a buffer of this many bytes (tools/perf/util/session.c perf_session__process_compressed_event).</summary>
+    public uint MmapLen { get; init; } = 528384;
+}

@@ -1,0 +1,252 @@
+using Stackweave.Formats.PerfData;
+using ZstdSharp;
+
+namespace Stackweave.Testing;
+
+/// <summary>Writes a <see cref="PerfCapture"/> as a perf.data file (tools/perf/util/header.c layout) or pipe-mode stream.</summary>
+public static class PerfDataWriter
+{
+    /// <summary>sizeof(struct perf_file_header): magic, size, attr_size, 3 sections, 256-bit feature bitmap (tools/perf/util/header.h).</summary>
+    public const int FileHeaderSize = 104;
+    /// <summary>HEADER_FEAT_BITS (tools/perf/util/header.h).</summary>
+    public const int FeatureBits = 256;
+    /// <summary>PERF_RECORD_MISC_BUILD_ID_SIZE: the build-id entry's size byte is valid (tools/lib/perf/include/perf/event.h).</summary>
+    public const ushort MiscBuildIdSize = 1 << 15;
+    /// <summary>HEADER_LAST_FEATURE as sent by perf 6.1 in pipe mode to end the features (tools/perf/util/header.h).</summary>
+    public const int HeaderLastFeature = 32;
+
+    /// <summary>Writes the capture and returns its bytes.</summary>
+    public static byte[] Write(PerfCapture c)
+    {
+        var b = new EndianBuffer(c.BigEndian, 4096);
+        if (c.Pipe) WritePipe(b, c); else WriteFile(b, c);
+        return b.ToArray();
+    }
+
+    /// <summary>Writes the capture to a stream.</summary>
+    public static void Write(PerfCapture c, Stream output) => output.Write(Write(c));
+
+    private static void WriteFile(EndianBuffer b, PerfCapture c)
+    {
+        var attrBytes = c.Attrs.Count == 0 ? PerfConstants.AttrSizeVer0 : PerfRecordEncoder.AttrBytes(c.Attrs[0]);
+        foreach (var a in c.Attrs)
+            if (PerfRecordEncoder.AttrBytes(a) != attrBytes) throw new ArgumentException("file mode needs attrs of one size (perf_file_header.attr_size)");
+        b.Zeros(FileHeaderSize);
+
+        // each attr's ids, then the attr array of struct perf_file_attr { attr; perf_file_section ids; }
+        var idOffsets = new long[c.Attrs.Count];
+        for (var i = 0; i < c.Attrs.Count; i++)
+        {
+            idOffsets[i] = b.Length;
+            foreach (var id in c.Attrs[i].Ids) b.U64(id);
+        }
+        var attrsOffset = b.Length;
+        for (var i = 0; i < c.Attrs.Count; i++)
+        {
+            PerfRecordEncoder.WriteAttr(b, c.Attrs[i], attrBytes);
+            b.U64((ulong)idOffsets[i]);
+            b.U64((ulong)c.Attrs[i].Ids.Count * 8);
+        }
+        var attrsSize = b.Length - attrsOffset;
+
+        var dataOffset = b.Length;
+        WriteRecords(b, c);
+        var dataSize = b.Length - dataOffset;
+
+        // feature sections: one perf_file_section per set bit, ascending, then the bodies
+        var features = FeatureList(c, pipe: false);
+        var indexAt = b.Length;
+        b.Zeros(16 * features.Count);
+        for (var i = 0; i < features.Count; i++)
+        {
+            var at = b.Length;
+            WriteFeature(b, c, features[i]);
+            b.PatchU64(indexAt + 16 * i, (ulong)at);
+            b.PatchU64(indexAt + 16 * i + 8, (ulong)(b.Length - at));
+        }
+
+        var h = new EndianBuffer(c.BigEndian, FileHeaderSize);
+        h.U64(PerfConstants.Magic2);
+        h.U64(FileHeaderSize);
+        h.U64((ulong)attrBytes + 16);
+        h.U64((ulong)attrsOffset); h.U64((ulong)attrsSize);
+        h.U64((ulong)dataOffset); h.U64((ulong)dataSize);
+        h.U64(0); h.U64(0); // event_types (unused since perf 3.x)
+        // adds_features is an array of unsigned long: four u64 words on a 64-bit writer
+        var words = new ulong[FeatureBits / 64];
+        foreach (var f in features) words[(int)f / 64] |= 1UL << ((int)f % 64);
+        foreach (var w in words) h.U64(w);
+        var bytes = b.ToArray();
+        // the magic is written as the u64 "PERFILE2" in the file's byte order, so a big-endian file starts "2ELIFREP"
+        h.Written.CopyTo(bytes);
+        b.Truncate(0);
+        b.Bytes(bytes);
+    }
+
+    private static void WritePipe(EndianBuffer b, PerfCapture c)
+    {
+        b.U64(PerfConstants.Magic2);
+        b.U64(PerfConstants.PipeHeaderSize);
+        foreach (var f in FeatureList(c, pipe: true))
+        {
+            var start = b.Length;
+            b.U32((uint)PerfRecordType.HeaderFeature); b.U16(0); b.U16(0);
+            b.U64((ulong)f);
+            WriteFeature(b, c, f);
+            b.PatchU16(start + 6, checked((ushort)(b.Length - start)));
+        }
+        foreach (var a in c.Attrs)
+        {
+            var start = b.Length;
+            b.U32((uint)PerfRecordType.HeaderAttr); b.U16(0); b.U16(0);
+            PerfRecordEncoder.WriteAttr(b, a, PerfRecordEncoder.AttrBytes(a));
+            foreach (var id in a.Ids) b.U64(id);
+            b.PatchU16(start + 6, checked((ushort)(b.Length - start)));
+        }
+        foreach (var bid in c.Features.BuildIds)
+        {
+            var start = b.Length;
+            b.U32((uint)PerfRecordType.HeaderBuildId); b.U16((ushort)(bid.Misc | MiscBuildIdSize)); b.U16(0);
+            PerfRecordEncoder.WriteBuildIdBody(b, bid);
+            b.PatchU16(start + 6, checked((ushort)(b.Length - start)));
+        }
+        WriteRecords(b, c);
+    }
+
+    private static void WriteRecords(EndianBuffer b, PerfCapture c)
+    {
+        if (c.Compression is null)
+        {
+            foreach (var r in c.Records) PerfRecordEncoder.Encode(b, r, c.AttrOf(r));
+            return;
+        }
+        var comp = c.Compression;
+        if (comp.ChunkBytes <= 0 || comp.ChunkBytes > 32768) throw new ArgumentException("ChunkBytes must be 1..32768");
+        var sink = new MemoryStream();
+        var zs = new CompressionStream(sink, comp.Level);
+        var pending = new EndianBuffer(c.BigEndian, 4096);
+
+        void Emit(ReadOnlySpan<byte> chunk)
+        {
+            var before = sink.Length;
+            zs.Write(chunk);
+            zs.Flush(); // ZSTD_e_flush: the stream continues, no frame end (perf record's zstd_compress_stream_to_records)
+            var produced = sink.GetBuffer().AsSpan((int)before, (int)(sink.Length - before));
+            var start = b.Length;
+            b.U32((uint)PerfRecordType.Compressed); b.U16(0); b.U16(0);
+            b.Bytes(produced);
+            b.PatchU16(start + 6, checked((ushort)(b.Length - start)));
+        }
+
+        void Drain()
+        {
+            var w = pending.Written;
+            for (var at = 0; at < w.Length; at += comp.ChunkBytes)
+                Emit(w.Slice(at, Math.Min(comp.ChunkBytes, w.Length - at)));
+            pending.Truncate(0);
+        }
+
+        foreach (var r in c.Records)
+        {
+            if ((uint)r.Type >= 64) { Drain(); PerfRecordEncoder.Encode(b, r, c.AttrOf(r)); }
+            else PerfRecordEncoder.Encode(pending, r, c.AttrOf(r));
+        }
+        Drain();
+        // the stream is never ended: disposing would append the frame epilogue to the sink, which is discarded
+        zs.Dispose();
+    }
+
+    private static List<PerfFeature> FeatureList(PerfCapture c, bool pipe)
+    {
+        var f = c.Features;
+        var list = new List<PerfFeature>();
+        if (!pipe && f.BuildIds.Count > 0) list.Add(PerfFeature.BuildId);
+        if (f.Hostname is not null) list.Add(PerfFeature.Hostname);
+        if (f.OsRelease is not null) list.Add(PerfFeature.OsRelease);
+        if (f.Version is not null) list.Add(PerfFeature.Version);
+        if (f.Arch is not null) list.Add(PerfFeature.Arch);
+        if (f.NrCpusAvailable is not null || f.NrCpusOnline is not null) list.Add(PerfFeature.NrCpus);
+        if (f.CpuDesc is not null) list.Add(PerfFeature.CpuDesc);
+        if (f.CpuId is not null) list.Add(PerfFeature.CpuId);
+        if (f.TotalMemKb is not null) list.Add(PerfFeature.TotalMem);
+        if (f.Cmdline is not null) list.Add(PerfFeature.Cmdline);
+        if (c.Attrs.Exists(a => a.Name is not null)) list.Add(PerfFeature.EventDesc);
+        if (f.SampleTime is not null) list.Add(PerfFeature.SampleTime);
+        if (f.ClockResolutionNs is not null) list.Add(PerfFeature.ClockId);
+        if (c.Compression is not null) list.Add(PerfFeature.Compressed);
+        if (f.ClockData is not null) list.Add(PerfFeature.ClockData);
+        return list;
+    }
+
+    /// <summary>do_write_string (tools/perf/util/header.c): u32 length including NUL and padding to NAME_ALIGN = 64, then the bytes.</summary>
+    private static void WriteHeaderString(EndianBuffer b, string s)
+    {
+        var n = System.Text.Encoding.UTF8.GetByteCount(s) + 1;
+        b.U32((uint)((n + 63) / 64 * 64));
+        b.CString(s, 64);
+    }
+
+    private static void WriteFeature(EndianBuffer b, PerfCapture c, PerfFeature feature)
+    {
+        var f = c.Features;
+        switch (feature)
+        {
+            case PerfFeature.BuildId:
+                foreach (var bid in f.BuildIds)
+                {
+                    var start = b.Length;
+                    b.U32((uint)PerfRecordType.HeaderBuildId); b.U16((ushort)(bid.Misc | MiscBuildIdSize)); b.U16(0);
+                    PerfRecordEncoder.WriteBuildIdBody(b, bid);
+                    b.PatchU16(start + 6, checked((ushort)(b.Length - start)));
+                }
+                break;
+            case PerfFeature.Hostname: WriteHeaderString(b, f.Hostname!); break;
+            case PerfFeature.OsRelease: WriteHeaderString(b, f.OsRelease!); break;
+            case PerfFeature.Version: WriteHeaderString(b, f.Version!); break;
+            case PerfFeature.Arch: WriteHeaderString(b, f.Arch!); break;
+            case PerfFeature.CpuDesc: WriteHeaderString(b, f.CpuDesc!); break;
+            case PerfFeature.CpuId: WriteHeaderString(b, f.CpuId!); break;
+            case PerfFeature.NrCpus:
+                // write_nrcpus: nr_cpus_available (max present cpu), then nr_cpus_online
+                b.U32(f.NrCpusAvailable ?? 0); b.U32(f.NrCpusOnline ?? 0);
+                break;
+            case PerfFeature.TotalMem: b.U64(f.TotalMemKb!.Value); break;
+            case PerfFeature.Cmdline:
+                b.U32((uint)f.Cmdline!.Length);
+                foreach (var s in f.Cmdline) WriteHeaderString(b, s);
+                break;
+            case PerfFeature.EventDesc:
+            {
+                // write_event_desc: u32 nr, u32 attr_size, then per event: attr, u32 nr_ids, string name, u64 ids[]
+                var size = 0;
+                foreach (var a in c.Attrs) size = Math.Max(size, PerfRecordEncoder.AttrBytes(a));
+                b.U32((uint)c.Attrs.Count); b.U32((uint)size);
+                foreach (var a in c.Attrs)
+                {
+                    PerfRecordEncoder.WriteAttr(b, a, size);
+                    b.U32((uint)a.Ids.Count);
+                    WriteHeaderString(b, a.Name ?? "");
+                    foreach (var id in a.Ids) b.U64(id);
+                }
+                break;
+            }
+            case PerfFeature.SampleTime: b.U64(f.SampleTime!.Value.First); b.U64(f.SampleTime.Value.Last); break;
+            case PerfFeature.ClockId: b.U64(f.ClockResolutionNs!.Value); break;
+            case PerfFeature.ClockData:
+            {
+                var d = f.ClockData!.Value;
+                b.U32(d.Version); b.I32(d.ClockId); b.U64(d.WallClockNs); b.U64(d.ClockIdTimeNs);
+                break;
+            }
+            case PerfFeature.Compressed:
+            {
+                // write_compressed: comp_ver, comp_type (PERF_COMP_ZSTD = 1), comp_level, comp_ratio, comp_mmap_len
+                var comp = c.Compression!;
+                b.U32(1); b.U32(1); b.U32((uint)comp.Level); b.U32(1); b.U32(comp.MmapLen);
+                break;
+            }
+            default:
+                throw new NotSupportedException("no writer for feature " + feature);
+        }
+    }
+}

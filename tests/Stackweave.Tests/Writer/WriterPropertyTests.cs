@@ -1,0 +1,87 @@
+using FsCheck;
+using FsCheck.Xunit;
+using Stackweave.Formats;
+using Stackweave.Formats.IO;
+using Stackweave.Formats.PerfData;
+using Stackweave.Testing;
+
+namespace Stackweave.Tests.Writer;
+
+/// <summary>Round trips through PerfDataWriter and PerfDataFile, and damaged captures.</summary>
+public class WriterPropertyTests
+{
+    private static string Describe(PerfCapture c) => FormattableString.Invariant(
+        $"{(c.BigEndian ? "BE" : "LE")} {(c.Pipe ? "pipe" : "file")} compress={c.Compression?.ChunkBytes} attrs=[{string.Join(", ", c.Attrs.Select(a => $"size {a.Size} st 0x{(ulong)a.SampleType:x} rf {(ulong)a.ReadFormat} idall {a.SampleIdAll} bst 0x{a.BranchSampleType:x}"))}]");
+
+    /// <summary>Zeroes branch flags of big-endian captures: see <see cref="ReaderGoldenTests"/>' BigEndianBranchFlagsGap.</summary>
+    private static void AvoidBigEndianBranchFlagsGap(PerfCapture c)
+    {
+        if (!c.BigEndian) return;
+        foreach (var r in c.Records)
+            if (r is SampleRecord { Branches: { } b })
+                for (var i = 0; i < b.Length; i++) b[i] = b[i] with { Flags = 0 };
+    }
+
+    [Property(Arbitrary = [typeof(PerfArbitraries)], MaxTest = 150)]
+    public void WriterThenReaderGivesBackTheRecords(PerfCapture c)
+    {
+        AvoidBigEndianBranchFlagsGap(c);
+        RoundTrip(c);
+    }
+
+    [Property(Arbitrary = [typeof(PerfArbitraries)], MaxTest = 150,
+        Skip = "reader gap: big-endian BranchEntry.Flags not converted to the little-endian perf_branch_entry layout")]
+    public void WriterThenReaderGivesBackBigEndianBranchFlags(PerfCapture c) => RoundTrip(c);
+
+    private static void RoundTrip(PerfCapture c)
+    {
+        var bytes = PerfDataWriter.Write(c);
+        using var f = PerfDataFile.Open(new MemoryStream(bytes), "generated.data", ReadOptions.Default);
+        var read = f.Records().ToList();
+        Assert.Null(f.Damage);
+        Assert.Equal(c.BigEndian, f.IsBigEndian);
+        Assert.Equal(c.Pipe, f.IsPipe);
+        Assert.Equal(c.Attrs.Count, f.Attrs.Count);
+        for (var i = 0; i < c.Attrs.Count; i++)
+        {
+            var (e, a) = (c.Attrs[i], f.Attrs[i]);
+            var what = $"{Describe(c)}: attr {i}";
+            Assert.True(e.Type == a.Type && e.Size == a.Size && e.Config == a.Config && e.SamplePeriodOrFreq == a.SamplePeriodOrFreq, what);
+            Assert.True(e.SampleType == a.SampleType && e.ReadFormat == a.ReadFormat, what + " sample_type/read_format");
+            Assert.True(e.Flags == a.Flags, FormattableString.Invariant($"{what} flags 0x{e.Flags:x} vs 0x{a.Flags:x}"));
+            Assert.True(e.Config1 == a.Config1 && e.Config2 == a.Config2 && e.BranchSampleType == a.BranchSampleType, what + " config1/2, branch_sample_type");
+            Assert.True(e.SampleRegsUser == a.SampleRegsUser && e.SampleStackUser == a.SampleStackUser && e.ClockId == a.ClockId && e.SampleRegsIntr == a.SampleRegsIntr, what + " regs/stack/clockid");
+            Assert.True(e.AuxWatermark == a.AuxWatermark && e.SampleMaxStack == a.SampleMaxStack && e.AuxSampleSize == a.AuxSampleSize && e.SigData == a.SigData && e.Config3 == a.Config3, what + " VER5+ fields");
+            Assert.Equal(e.Ids, a.Ids);
+        }
+        Assert.Equal(c.Features.Hostname, f.Features.Hostname);
+        Assert.Equal(c.Features.Cmdline, f.Features.Cmdline);
+        Assert.Equal(c.Features.BuildIds.Select(b => (b.Pid, b.BuildId, b.Filename, b.CpuMode)),
+            f.Features.BuildIds.Select(b => (b.Pid, b.BuildId, b.Filename, b.CpuMode)));
+
+        var expected = c.Records.Where(r => (uint)r.Type < 64).ToList();
+        Assert.True(expected.Count == read.Count, $"{Describe(c)}: {expected.Count} records written, {read.Count} read");
+        for (var i = 0; i < expected.Count; i++)
+        {
+            var diffs = PerfRecordComparer.Differences(expected[i], read[i]);
+            Assert.True(diffs.Count == 0, $"{Describe(c)}: record {i}: {string.Join("; ", diffs)}");
+        }
+    }
+
+    [Property(Arbitrary = [typeof(PerfArbitraries)], MaxTest = 150)]
+    public void DamagedCapturesFailCleanly(PerfCapture c, bool truncate, int seed, bool salvage)
+    {
+        var bytes = PerfGenerators.Damage(PerfDataWriter.Write(c), truncate ? 0 : 1, seed);
+        try
+        {
+            using var f = PerfDataFile.Open(new MemoryStream(bytes), "damaged.data", new ReadOptions { Salvage = salvage });
+            foreach (var r in f.Records()) _ = r.Type;
+            // under salvage, a truncated capture (all but the empty remainder) is reported as damage or read whole
+            if (!salvage) Assert.Null(f.Damage);
+        }
+        catch (CaptureFormatException)
+        {
+            // the one allowed failure
+        }
+    }
+}
