@@ -1,0 +1,63 @@
+namespace Stackweave.Merge.Symbols.Demangle;
+
+/// <summary>Which tool's rendering of a demangled name to reproduce.</summary>
+public enum DemangleStyle
+{
+    /// <summary>
+    /// What perf 6.1 (Debian build, libiberty linked statically, no libbfd) shows in <c>perf script</c>:
+    /// libiberty <c>cplus_demangle(name, DMGL_NO_OPTS)</c> — no parameter lists, no return types, no clone
+    /// suffixes, abbreviated std substitutions (<c>std::string</c>), Rust without the <c>::h&lt;hash&gt;</c>
+    /// (tools/perf/util/symbol-elf.c <c>demangle_sym</c>, perf 6.1).
+    /// </summary>
+    Perf,
+
+    /// <summary>
+    /// What <c>c++filt</c> (binutils 2.40) prints: <c>DMGL_PARAMS | DMGL_ANSI | DMGL_VERBOSE</c> — full
+    /// signatures, clone suffixes, verbose std substitutions, Rust legacy hashes and v0 crate disambiguators.
+    /// </summary>
+    Full,
+}
+
+/// <summary>Managed demangler for Itanium C++ ABI (<c>_Z…</c>) and Rust (legacy and v0 <c>_R…</c>) symbol names.</summary>
+public static class Demangler
+{
+    /// <summary>
+    /// Demangles <paramref name="mangled"/> as the tool chosen by <paramref name="style"/> would show it, or
+    /// returns null when that tool would leave the name as it is (not mangled, or malformed). Never throws;
+    /// recursion depth and output length are bounded.
+    /// </summary>
+    public static string? Demangle(string mangled, DemangleStyle style)
+    {
+        if (mangled is null || mangled.Length < 2 || mangled[0] != '_')
+        {
+            return null;
+        }
+
+        bool full = style == DemangleStyle.Full;
+        try
+        {
+            // libiberty cplus_demangle in auto mode (cplus-dem.c): Rust first, because legacy Rust names
+            // are also valid Itanium names, then the GNU v3 (Itanium) demangler.
+            string? rust = RustDemangler.Demangle(mangled, verbose: full);
+            if (rust is not null)
+            {
+                return rust;
+            }
+
+            string? cxx = ItaniumDemangler.Demangle(mangled, full);
+            if (cxx is not null && !full)
+            {
+                // perf's demangle_sym: when the libiberty output still looks like a legacy Rust name
+                // (ends with ::h<16 hex>), perf's own util/demangle-rust.c rewrites it in place.
+                cxx = PerfRust.DemangleInPlace(cxx);
+            }
+
+            return cxx;
+        }
+        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentException or InvalidOperationException or OverflowException)
+        {
+            // Defensive only: the parsers check bounds themselves; a bug must not escape as an exception.
+            return null;
+        }
+    }
+}
