@@ -7,13 +7,13 @@
 # Needs: root (perf record -a), linux-perf, time, perl, FlameGraph's stackcollapse-perf.pl in
 # $FLAMEGRAPH_DIR (default /work/FlameGraph; not part of this repository).
 # Usage: sudo bench/run.sh            (records bench/work/perf.data if missing)
-#        RUNS=5 SECONDS_TO_RECORD=4 sudo bench/run.sh
+#        RUNS=5 SECONDS_TO_RECORD=15 sudo bench/run.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 fg=${FLAMEGRAPH_DIR:-/work/FlameGraph}
 runs=${RUNS:-3}
-secs=${SECONDS_TO_RECORD:-3}
+secs=${SECONDS_TO_RECORD:-11}
 work=$here/work
 mkdir -p "$work"
 command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
@@ -24,7 +24,7 @@ if [ ! -f "$data" ]; then
   "$root/testdata/programs/bin/burn-cpp" $((secs * 1000 + 1500)) 2 >/dev/null &
   "$root/testdata/programs/bin/burn-go" $((secs * 1000 + 1500)) >/dev/null &
   sleep 0.3
-  perf record -a -g -e cpu-clock -c 20000 -o "$data" -- sleep "$secs" 2>"$work/record.stderr"
+  perf record -a -g -m 1024 -e cpu-clock -c 20000 -o "$data" -- sleep "$secs" 2>"$work/record.stderr"
   wait
 fi
 samples=$(perf report --stats -i "$data" 2>/dev/null | sed -nE 's/^ *SAMPLE events: *([0-9]+).*/\1/p' | head -1)
@@ -63,7 +63,7 @@ results+=("$(measure "perf script > /dev/null" "perf script -i '$data' > /dev/nu
   echo "# Benchmark results"
   echo
   echo "Made by \`bench/run.sh\` on $(date -u +%Y-%m-%d): $(nproc) cores, $(perf --version), .NET $(dotnet --version)."
-  echo "Capture: system-wide \`perf record -a -g -e cpu-clock -c 20000\` for ${secs} s while the bundled"
+  echo "Capture: system-wide \`perf record -a -g -m 1024 -e cpu-clock -c 20000\` for ${secs} s while the bundled"
   echo "C++ and Go programs load both CPUs: $size, $samples samples with callchains."
   echo "Folded outputs of Stackweave and of the pipeline were checked identical before timing."
   echo "Medians of $runs runs (wall time from /usr/bin/time %e; peak RSS %M, for a pipeline the largest process)."

@@ -17,7 +17,8 @@ public static partial class Commands
           stackweave script PERF_DATA [--raw] [--show-mmap-events] [--show-task-events] [--show-switch-events]
                             [--show-namespace-events] [--show-cgroup-events] [--show-lost-events] [-o OUT]
         folded options (as stackcollapse-perf.pl): --pid --tid --kernel --jit --addrs --all --event-filter EVENT (alias --event)
-        symbol options (as perf): --symfs DIR  --kallsyms FILE  --debug-dir DIR (repeatable)
+        symbol options (as perf): --symfs DIR  --kallsyms FILE  --debug-dir DIR (repeatable)  --buildid-dir DIR (default ~/.debug)
+                                  --demangle perf|full|none (default perf: as perf script; full: as c++filt)  --no-demangle
         common: --salvage (write what parsed before damage, exit 3)  --verbose (print diagnostics)  -  (stdin/stdout)
         exit codes: 0 ok, 1 bad usage, 2 bad or unreadable input, 3 partial result under --salvage
         """;
@@ -26,12 +27,12 @@ public static partial class Commands
     {
         "--pid", "--tid", "--kernel", "--jit", "--addrs", "--all", "--salvage", "--verbose", "--json", "--raw",
         "--show-mmap-events", "--show-task-events", "--show-switch-events", "--show-namespace-events",
-        "--show-cgroup-events", "--show-lost-events", "--help",
+        "--show-cgroup-events", "--show-lost-events", "--help", "--no-demangle",
     };
 
     private static readonly HashSet<string> s_valued = new(StringComparer.Ordinal)
     {
-        "-o", "--format", "--event-filter", "--symfs", "--kallsyms", "--debug-dir", "--max-expansion",
+        "-o", "--format", "--event-filter", "--symfs", "--kallsyms", "--debug-dir", "--buildid-dir", "--demangle", "--max-expansion",
     };
 
     private static readonly Dictionary<string, string> s_aliases = new(StringComparer.Ordinal)

@@ -2,6 +2,7 @@ using Stackweave.Formats.Folded;
 using Stackweave.Formats.Model;
 using Stackweave.Formats.PerfScript;
 using Stackweave.Merge.Symbols;
+using Stackweave.Merge.Symbols.Demangle;
 
 namespace Stackweave.Cli;
 
@@ -34,7 +35,20 @@ public static partial class Commands
 
     private static SymbolOptions SymbolOptions(CliArgs a)
     {
-        var o = new SymbolOptions { Symfs = a.Value("--symfs"), KallsymsPath = a.Value("--kallsyms") };
+        var home = Environment.GetEnvironmentVariable("HOME");
+        var cache = a.Value("--buildid-dir") ?? (home is { Length: > 0 } ? Path.Combine(home, ".debug") : null);
+        DemangleStyle? demangle = a.Value("--demangle") switch
+        {
+            null or "perf" => DemangleStyle.Perf,
+            "full" => DemangleStyle.Full,
+            "none" => null,
+            var v => throw new UsageException($"--demangle takes perf, full or none, not '{v}'"),
+        };
+        if (a.Has("--no-demangle")) demangle = null;
+        var o = new SymbolOptions
+        {
+            Symfs = a.Value("--symfs"), KallsymsPath = a.Value("--kallsyms"), BuildIdCacheDir = cache, Demangle = demangle,
+        };
         return a.Values("--debug-dir").Count == 0 ? o : o with { DebugDirs = [.. a.Values("--debug-dir"), .. o.DebugDirs] };
     }
 
@@ -43,9 +57,12 @@ public static partial class Commands
         var a = ctx.Args;
         var format = OutputFormat(a);
         if (a.Inputs.Count > 1) throw new UsageException("merging several inputs is not available in this version: convert one input at a time");
+        var sw = System.Diagnostics.Stopwatch.StartNew();
         var profiles = ReadAll(ctx);
+        var readTime = sw.Elapsed;
         var symbols = SymbolOptions(a);
         foreach (var p in profiles) Symbolizer.Symbolize(p, symbols);
+        var symbolTime = sw.Elapsed - readTime;
         using var target = OutputTarget.Open(a.Value("-o"), ctx.Stdout);
         var profile = profiles[0];
         if (format == "folded")
@@ -63,6 +80,8 @@ public static partial class Commands
             PerfScriptWriter.Write(profile, target.Writer, new PerfScriptOptions());
         }
         target.Commit();
+        if (a.Has("--verbose"))
+            ctx.Stderr.WriteLine(FormattableString.Invariant($"stackweave: read {readTime.TotalSeconds:0.000} s, symbolize {symbolTime.TotalSeconds:0.000} s, write {(sw.Elapsed - readTime - symbolTime).TotalSeconds:0.000} s"));
         return ctx.Finish(profiles);
     }
 }

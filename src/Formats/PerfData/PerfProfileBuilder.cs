@@ -34,27 +34,21 @@ public static class PerfProfileBuilder
         _ => EventKind.Raw,        // dynamic PMU types
     };
 
-    /// <summary>The name perf shows for a mapping's file: kernel image, module, or the path itself.</summary>
+    /// <summary>The name perf shows for a mapping's file (kernel image, module "[name]", or the path itself) and its kind.</summary>
     public static (string Path, MappingKind Kind) DsoOf(string filename, bool kernelSpace)
     {
+        var kind = MappingClassifier.Classify(filename, kernelSpace);
         // tools/perf/util/machine.c: the kernel map is announced as "[kernel.kallsyms]_text" (or "_stext").
-        if (filename.StartsWith("[kernel.kallsyms]", StringComparison.Ordinal)) return ("[kernel.kallsyms]", MappingKind.Kernel);
-        if (filename == "[vdso]" || filename == "[vdso32]" || filename == "[vdsox32]") return (filename, MappingKind.Vdso);
-        if (filename == "[vsyscall]") return (filename, MappingKind.User);
-        if (kernelSpace)
+        if (kind == MappingKind.Kernel) return ("[kernel.kallsyms]", kind);
+        if (kind == MappingKind.KernelModule && !filename.StartsWith('['))
         {
             // modules: perf shows "[name]" for /lib/modules/.../name.ko(.xz|.gz|.zst), '-' becoming '_'.
             var name = System.IO.Path.GetFileName(filename);
             var dot = name.IndexOf(".ko", StringComparison.Ordinal);
             if (dot > 0) name = name[..dot];
-            if (!name.StartsWith('[')) name = "[" + name.Replace('-', '_') + "]";
-            return (name, MappingKind.KernelModule);
+            return ("[" + name.Replace('-', '_') + "]", kind);
         }
-        if (filename.StartsWith("/tmp/perf-", StringComparison.Ordinal) && filename.EndsWith(".map", StringComparison.Ordinal)) return (filename, MappingKind.Jit);
-        if (filename.StartsWith("//anon", StringComparison.Ordinal) || filename.StartsWith("[anon", StringComparison.Ordinal) ||
-            filename is "[heap]" or "[stack]" or "/dev/zero (deleted)" || filename.StartsWith("/memfd:", StringComparison.Ordinal))
-            return (filename, MappingKind.Anonymous);
-        return (filename, MappingKind.User);
+        return (filename, kind);
     }
 
     private sealed class AddressSpace
@@ -188,7 +182,7 @@ public static class PerfProfileBuilder
             var id = profile.AddMapping(new Mapping
             {
                 Start = start, Limit = end, FileOffset = m.PageOffset, Path = path, Kind = kind,
-                BuildId = m.BuildId ?? BuildIdOf(m.Filename), Pid = kernelSpace ? -1 : m.Pid,
+                BuildId = m.BuildId ?? BuildIdOf(m.Filename) ?? BuildIdOf(path), Pid = kernelSpace ? -1 : m.Pid,
             });
             if (kernelSpace) _kernel.Insert(start, end, id);
             else Space(m.Pid).Insert(start, end, id);
@@ -247,7 +241,7 @@ public static class PerfProfileBuilder
             _values[0] = 1;
             _values[1] = (long)(s.Period != 0 ? s.Period : DefaultPeriod(s.AttrIndex));
             var time = (s.Attr(file) & SampleFormat.Time) != 0 ? (long)s.SampleId.Time : SampleTable.NoTime;
-            var labels = TracepointLabels?.Invoke(s);
+            var labels = s.Raw is not null ? TracepointLabels(s) : null;
             return profile.Samples.Add(stack, thread, time, _values, evt, s.SampleId.Cpu, labels);
         }
 
@@ -255,8 +249,27 @@ public static class PerfProfileBuilder
         // and any other thread it saw no COMM for ":<tid>" (util/thread.c thread__comm_str fallback).
         private static string DefaultComm(int tid) => tid == 0 ? "swapper" : FormattableString.Invariant($":{tid}");
 
-        /// <summary>Renders tracepoint fields of a sample into labels, when a decoder is available.</summary>
-        public Func<SampleRecord, Label[]?>? TracepointLabels { get; set; }
+        private Tracing.TracingData? _tracing;
+        private bool _tracingTried;
+
+        /// <summary>The tracepoint text perf script prints for a RAW sample, as a "trace" label (TRACING_DATA formats).</summary>
+        private Label[]? TracepointLabels(SampleRecord s)
+        {
+            if (s.AttrIndex < 0 || s.AttrIndex >= file.Attrs.Count || file.Attrs[s.AttrIndex].Type != 2) return null; // PERF_TYPE_TRACEPOINT
+            if (!_tracingTried && file.Features.TracingData is { } blob)
+            {
+                _tracingTried = true;
+                try { _tracing = Tracing.TracingData.Parse(blob, file.Path, 0); }
+                catch (IO.CaptureFormatException e) { profile.Diagnostics.Report("tracepoints: unreadable TRACING_DATA", e.Message); }
+            }
+            var format = _tracing?.FindById((long)file.Attrs[s.AttrIndex].Config);
+            if (format is null)
+            {
+                profile.Diagnostics.Count("tracepoints: samples without a format");
+                return null;
+            }
+            return [new Label("trace", format.Render(s.Raw))];
+        }
 
         private ulong DefaultPeriod(int attrIndex) =>
             attrIndex >= 0 && attrIndex < file.Attrs.Count && !file.Attrs[attrIndex].Freq ? file.Attrs[attrIndex].SamplePeriodOrFreq : 1;

@@ -30,4 +30,8 @@ public sealed record SymbolOptions
 
     /// <summary>When a binary is missing under <see cref="Symfs"/>, also try its recorded path (used only if its build id matches the capture's).</summary>
     public bool FallBackToRecordedPath { get; init; } = true;
+    /// <summary>Without <see cref="KallsymsPath"/> or a cached copy, use this machine's /proc/kallsyms when its kernel build id is the capture's (as perf does). Default true.</summary>
+    public bool UseRunningKernel { get; init; } = true;
+    /// <summary>How C++ and Rust names are shown: <see cref="Demangle.DemangleStyle.Perf"/> (default, as perf script), <see cref="Demangle.DemangleStyle.Full"/> (as c++filt), or null to keep mangled names.</summary>
+    public Demangle.DemangleStyle? Demangle { get; init; } = Symbols.Demangle.DemangleStyle.Perf;
 }

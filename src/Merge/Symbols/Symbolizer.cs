@@ -1,3 +1,4 @@
+using Stackweave.Formats.PerfData;
 using Stackweave.Formats.IO;
 using Stackweave.Formats.Model;
 
@@ -67,7 +68,8 @@ public static class Symbolizer
     public const string KallsymsCounter = "symbolize: kallsyms";
 
     /// <summary>Symbolizes every location without lines; fills <see cref="Location.Lines"/> and <see cref="Location.SymbolOffset"/>.</summary>
-    public static SymbolizeReport Symbolize(Profile profile, SymbolOptions options) => Symbolize(profile, options, null);
+    public static SymbolizeReport Symbolize(Profile profile, SymbolOptions options) =>
+        Symbolize(profile, options, profile.Mappings.FirstOrDefault(m => m.Kind == MappingKind.Kernel && m.FileOffset != 0)?.FileOffset);
 
     /// <summary>
     /// As <see cref="Symbolize(Profile, SymbolOptions)"/>; <paramref name="kernelReferenceAddress"/> is the address of
@@ -92,7 +94,8 @@ public static class Symbolizer
             var hit = state.Resolve(mapping, loc);
             if (hit is { } h)
             {
-                var f = profile.InternFunction(h.Name, h.Name);
+                var display = options.Demangle is { } style ? state.Demangled(h.Name, style) : h.Name;
+                var f = profile.InternFunction(display, h.Name);
                 loc.Lines.Add(new Line(f, 0));
                 loc.SymbolOffset = h.Offset;
                 report.Resolved++;
@@ -271,6 +274,15 @@ public static class Symbolizer
             profile.Diagnostics.Report(counter, message);
         }
 
+        private readonly Dictionary<string, string> _demangled = new(StringComparer.Ordinal);
+
+        /// <summary>The display form of a symbol name (each distinct name demangled once).</summary>
+        public string Demangled(string name, Demangle.DemangleStyle style)
+        {
+            if (!_demangled.TryGetValue(name, out var d)) _demangled[name] = d = Demangle.Demangler.Demangle(name, style) ?? name;
+            return d;
+        }
+
         private Kallsyms? Kernel()
         {
             if (_kallsymsTried) return _kallsyms;
@@ -280,6 +292,12 @@ public static class Symbolizer
             {
                 path = cached;
                 _kallsymsRoute = SymbolRoute.BuildIdCache;
+            }
+            if (string.IsNullOrEmpty(path) && options.UseRunningKernel && _kernelBuildId is { } bid && RunningKernel.BuildId() == bid)
+            {
+                // perf's own fallback: the capture's kernel is the one running here (same build id).
+                path = RunningKernel.KallsymsPath;
+                _kallsymsRoute = SymbolRoute.Kallsyms;
             }
             if (string.IsNullOrEmpty(path)) return null;
             _kallsymsFile = path;

@@ -1,3 +1,4 @@
+using Stackweave.Formats.PerfData;
 using Stackweave.Formats.Model;
 using Stackweave.Merge.Symbols;
 

@@ -1,3 +1,4 @@
+using Stackweave.Formats.PerfData;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Stackweave.Formats.Model;

@@ -1,6 +1,6 @@
 using Stackweave.Formats.Model;
 
-namespace Stackweave.Merge.Symbols;
+namespace Stackweave.Formats.PerfData;
 
 /// <summary>Classifies a recorded mapping name the way perf 6.1 treats it (tools/perf/util/map.c: is_anon_memory, is_no_dso_memory, vdso and JIT map names).</summary>
 public static class MappingClassifier
