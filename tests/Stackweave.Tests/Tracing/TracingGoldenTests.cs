@@ -126,6 +126,34 @@ public partial class TracingGoldenTests
     }
 
     [Fact]
+    public void PipeModeBlobAfterItsRecord()
+    {
+        // Pipe mode: a 16-byte header ("PERFILE2", size 16), then records; PERF_RECORD_HEADER_TRACING_DATA (66)
+        // is {header, u32 size, u32 pad} and the blob (size bytes, padded to 8) follows outside header.size.
+        string path = OwnData("pipe.perf.data");
+        var b = File.ReadAllBytes(path);
+        Assert.Equal(16UL, BitConverter.ToUInt64(b, 8));
+        int p = 16;
+        TracingData? td = null;
+        while (p + 8 <= b.Length && td is null)
+        {
+            uint type = BitConverter.ToUInt32(b, p);
+            int size = BitConverter.ToUInt16(b, p + 6);
+            if (type == 66)
+            {
+                int payload = (int)BitConverter.ToUInt32(b, p + 8);
+                Assert.Equal(0, payload % 8);
+                td = TracingData.Parse(b.AsSpan(p + size, payload), path, p + size);
+            }
+            p += size;
+        }
+        Assert.NotNull(td);
+        Assert.Equal(["sched:sched_switch", "sched:sched_process_exec"], td!.Formats.Select(f => f.ToString()).Order(StringComparer.Ordinal).Reverse());
+        Assert.All(td.Formats, f => Assert.Null(f.ParseError));
+        Assert.Empty(td.SavedCmdlines); // perf 6.1 writes a zero-sized saved_cmdlines section here
+    }
+
+    [Fact]
     public void BlobHeaderAndFormats()
     {
         string path = RepoPaths.TestData("tracepoints", "perf.data");
