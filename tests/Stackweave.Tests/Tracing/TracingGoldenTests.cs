@@ -72,9 +72,12 @@ public partial class TracingGoldenTests
     public void TracepointsCaptureMatchesPerfScript()
     {
         string dir = RepoPaths.TestData("tracepoints");
-        var (compared, mismatches) = Compare(Path.Combine(dir, "perf.data"), Path.Combine(dir, "perf.data.script.txt"), null);
+        string golden = Path.Combine(dir, "perf.data.script.txt");
+        var (compared, mismatches) = Compare(Path.Combine(dir, "perf.data"), golden, null);
         Assert.True(mismatches.Count == 0, string.Join("\n", mismatches.Take(20)));
-        Assert.Equal(30, compared); // record.stderr: "(30 samples)"
+        // Every sample line of the golden file was compared (the capture is re-recorded by testdata/regen.sh).
+        Assert.Equal(GoldenLines(golden).Values.Sum(l => l.Count), compared);
+        Assert.True(compared >= 10, compared + " lines");
     }
 
     [Fact]
