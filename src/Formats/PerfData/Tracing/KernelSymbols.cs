@@ -21,10 +21,11 @@ public sealed class KernelSymbols
     /// <summary>Number of symbols kept.</summary>
     public int Count => _starts.Length;
 
-    /// <summary>Parses kallsyms text; malformed lines are skipped (the text is advisory, as in perf).</summary>
+    /// <summary>Parses kallsyms text; malformed lines are skipped (the text is advisory, as in perf).
+    /// Allocation is proportional to the number of lines in the text.</summary>
     public static KernelSymbols Parse(ReadOnlySpan<byte> text)
     {
-        var list = new List<(ulong Start, string Name)>();
+        var list = new List<(ulong Start, string Name, char Type, int Line)>();
         while (!text.IsEmpty)
         {
             int nl = text.IndexOf((byte)'\n');
@@ -41,23 +42,50 @@ public sealed class KernelSymbols
                 else addr = (addr << 4) | (uint)d;
             }
             if (!ok) continue;
-            char type = (char)(line[sp + 1] & ~0x20); // upper case
+            char rawType = (char)line[sp + 1];
+            char type = (char)(rawType & ~0x20); // upper case
             if (type is not ('T' or 'W' or 'D' or 'B')) continue;
             var rest = line[(sp + 3)..];
             int end = rest.IndexOfAny((byte)'\t', (byte)' ', (byte)'\r');
             if (end >= 0) rest = rest[..end];
             if (rest.IsEmpty) continue;
-            list.Add((addr, Encoding.UTF8.GetString(rest)));
+            list.Add((addr, Encoding.UTF8.GetString(rest), rawType, list.Count));
         }
-        list.Sort((a, b) => a.Start.CompareTo(b.Start));
-        var starts = new ulong[list.Count];
-        var names = new string[list.Count];
-        for (int i = 0; i < list.Count; i++)
+        list.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.Line.CompareTo(b.Line));
+        var starts = new List<ulong>(list.Count);
+        var names = new List<string>(list.Count);
+        for (int i = 0; i < list.Count;)
         {
-            starts[i] = list[i].Start;
-            names[i] = list[i].Name;
+            // Several names at one address: keep one, as perf's symbols__fixup_duplicate / choose_best_symbol do.
+            var best = list[i];
+            int j = i + 1;
+            for (; j < list.Count && list[j].Start == best.Start; j++)
+                if (Better(list[j], best)) best = list[j];
+            starts.Add(best.Start);
+            names.Add(best.Name);
+            i = j;
         }
-        return new KernelSymbols(starts, names);
+        return new KernelSymbols([.. starts], [.. names]);
+    }
+
+    /// <summary>perf util/symbol.c choose_best_symbol: non-weak over weak, global over local, fewer leading
+    /// underscores, longer name; otherwise the first one stays.</summary>
+    private static bool Better((ulong Start, string Name, char Type, int Line) b, (ulong Start, string Name, char Type, int Line) a)
+    {
+        bool weakA = a.Type is 'W' or 'w', weakB = b.Type is 'W' or 'w';
+        if (weakA != weakB) return weakA;
+        bool globalA = char.IsAsciiLetterUpper(a.Type) && !weakA, globalB = char.IsAsciiLetterUpper(b.Type) && !weakB;
+        if (globalA != globalB) return globalB;
+        int ua = Underscores(a.Name), ub = Underscores(b.Name);
+        if (ua != ub) return ub < ua;
+        return b.Name.Length > a.Name.Length;
+    }
+
+    private static int Underscores(string s)
+    {
+        int n = 0;
+        while (n < s.Length && s[n] == '_') n++;
+        return n;
     }
 
     private static int HexDigit(byte c) => c switch
@@ -76,11 +104,6 @@ public sealed class KernelSymbols
         start = 0;
         int i = Array.BinarySearch(_starts, address);
         if (i < 0) i = ~i - 1;
-        else
-        {
-            // Several symbols may share an address: take the last (perf keeps one of them; its choice is not modelled).
-            while (i + 1 < _starts.Length && _starts[i + 1] == address) i++;
-        }
         if (i < 0 || i + 1 >= _starts.Length && _starts[i] != address) return false;
         name = _names[i];
         start = _starts[i];
