@@ -122,7 +122,7 @@ public sealed class PerfBadInputTests
     }
 
     /// <summary>Random truncations and bit flips of real captures only ever give CaptureFormatException or a clean (salvaged) read, quickly.</summary>
-    [FsCheck.Xunit.Property(MaxTest = 150)]
+    [FsCheck.Xunit.Property(MaxTest = 300)]
     public bool MutatedCapturesFailCleanly(int seed, bool salvage)
     {
         var names = new[] { "cpp-fp", "zstd", "pipe", "tracepoints", "two-events" };

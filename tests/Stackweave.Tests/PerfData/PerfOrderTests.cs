@@ -34,9 +34,52 @@ public sealed partial class PerfOrderTests
         Assert.Equal(expected, ours);
     }
 
+    [GeneratedRegex(@"\s(\d+\.\d{6}):\s")]
+    private static partial Regex TimeField();
+
+    [GeneratedRegex(@"PERF_RECORD_([A-Z0-9_]+)")]
+    private static partial Regex RecordKind();
+
+    /// <summary>Side-band records (mmap, comm, fork, exit, switch, namespaces, cgroup, lost) interleave with samples as perf script shows them.</summary>
     [Theory]
     [MemberData(nameof(Captures))]
-    public void TimedRecordsAreOrderedAndNonSampleRecordsHaveAttrs(string name)
+    public void SideBandOrderEqualsPerfScript(string name)
+    {
+        var (_, golden) = PerfTestUtil.Locate(name);
+        var expected = new List<string>();
+        foreach (var line in File.ReadLines(golden + ".script-side.txt"))
+        {
+            if (line.Length == 0 || line[0] == '\t' || line[0] == ' ' && line.TrimStart().StartsWith("...", StringComparison.Ordinal)) continue;
+            var tm = TimeField().Match(line);
+            Assert.True(tm.Success, line);
+            var k = RecordKind().Match(line);
+            expected.Add((k.Success ? k.Groups[1].Value : "SAMPLE") + " " + tm.Groups[1].Value);
+        }
+        var shown = new HashSet<PerfRecordType>
+        {
+            PerfRecordType.Mmap, PerfRecordType.Mmap2, PerfRecordType.Comm, PerfRecordType.Fork, PerfRecordType.Exit,
+            PerfRecordType.Switch, PerfRecordType.SwitchCpuWide, PerfRecordType.Namespaces, PerfRecordType.Cgroup,
+            PerfRecordType.Lost, PerfRecordType.Sample,
+        };
+        using var f = PerfTestUtil.Open(name);
+        var ours = new List<string>();
+        foreach (var r in f.Records())
+        {
+            if (!shown.Contains(r.Type)) continue;
+            var kind = r.Type switch
+            {
+                PerfRecordType.Sample => "SAMPLE",
+                PerfRecordType.SwitchCpuWide => "SWITCH_CPU_WIDE",
+                _ => r.Type.ToString().ToUpperInvariant(),
+            };
+            ours.Add(string.Create(CultureInfo.InvariantCulture, $"{kind} {r.Time / 1_000_000_000}.{r.Time % 1_000_000_000 / 1000:D6}"));
+        }
+        Assert.Equal(expected, ours);
+    }
+
+    [Theory]
+    [MemberData(nameof(Captures))]
+    public void EveryRecordHasItsAttrAndATypedClass(string name)
     {
         using var f = PerfTestUtil.Open(name);
         var n = 0;
