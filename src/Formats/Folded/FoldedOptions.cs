@@ -26,6 +26,12 @@ public sealed class FoldedOptions
     /// </summary>
     public PerfScriptFields? InputFields { get; set; }
 
+    /// <summary>
+    /// Count this value column (index into the profile's sample types) instead of emulating stackcollapse-perf.pl on perf's
+    /// text. Null (default): the emulation for perf profiles, and the last value column for profiles without perf events.
+    /// </summary>
+    public int? ValueIndex { get; set; }
+
     internal PerfScriptFields EffectiveFields => InputFields ?? (Pid || Tid ? PerfScriptFields.PidTid : PerfScriptFields.Default);
 }
 

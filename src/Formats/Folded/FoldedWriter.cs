@@ -93,7 +93,29 @@ public static class FoldedWriter
         var agg = new Dictionary<long, UInt128>(MixedLongComparer.Instance);
         var header = new StringBuilder();
 
-        for (var i = 0; i < samples.Count; i++)
+        // Profiles that did not come from perf events (pprof, bpftrace...) have no perf script text to emulate:
+        // every sample counts its value column, under its thread's process name when it has one.
+        var generic = ne == 0 || options.ValueIndex is not null;
+        var valueIndex = Math.Clamp(options.ValueIndex ?? profile.SampleTypes.Count - 1, 0, Math.Max(0, profile.SampleTypes.Count - 1));
+        for (var i = 0; generic && i < samples.Count; i++)
+        {
+            var t = samples.Thread(i);
+            int pn;
+            if ((uint)t < (uint)profile.Threads.Count)
+            {
+                var th = profile.Threads[t];
+                pn = InternPname(StackCollapseRules.ProcessName(th.Name,
+                    th.Pid.ToString(CultureInfo.InvariantCulture), th.Tid.ToString(CultureInfo.InvariantCulture), options.Pid, options.Tid));
+            }
+            else pn = InternPname("");
+            var vals = samples.Values(i);
+            if (vals.Length == 0 || vals[valueIndex] <= 0) continue;
+            var key = ((long)pn << 33) | ((long)(samples.Stack(i) + 1) << 1);
+            CollectionsMarshal.GetValueRefOrAddDefault(agg, key, out _) += (UInt128)(ulong)vals[valueIndex];
+            res.SamplesWritten++;
+        }
+
+        for (var i = 0; !generic && i < samples.Count; i++)
         {
             var evt = samples.Event(i);
             var knownEvent = (uint)evt < (uint)ne;
@@ -214,6 +236,7 @@ public static class FoldedWriter
             sb.Clear();
             sb.Append(pn);
             profile.Stacks.LeafFirst(stack, locs);
+            var noRoot = pn.Length == 0; // generic profiles without threads: no process-name frame
             var cache = frameCache[(withOffset ? 1 : 0) | (java ? 2 : 0)] ??= new string?[profile.Locations.Count];
             for (var k = locs.Count - 1; k >= 0; k--)
             {
@@ -230,6 +253,8 @@ public static class FoldedWriter
                 }
                 sb.Append(joined);
             }
+            if (noRoot && sb.Length > 0 && sb[0] == ';') sb.Remove(0, 1);
+            if (sb.Length == 0) continue;
             var s = sb.ToString();
             merged[s] = merged.TryGetValue(s, out var c) ? c + count : count;
         }

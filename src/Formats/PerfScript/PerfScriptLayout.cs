@@ -54,6 +54,7 @@ internal sealed class PerfScriptLayout
             _useCallchain |= _hasCallchain[i];
         }
         NameWidth = width;
+        if (n == 0) _useCallchain = true; // not from perf events (pprof, bpftrace): print every stack as a callchain
 
         // perf keeps one field set per attr type, checked against the FIRST event of that type
         // (builtin-script.c perf_session__check_output_opt / evsel__check_attr).

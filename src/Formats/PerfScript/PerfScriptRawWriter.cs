@@ -40,6 +40,11 @@ public sealed class PerfScriptRawOptions
     /// SAMPLE record in <see cref="PerfDataFile.Records"/> order (stack, symbols, dsos are taken from it).
     /// </summary>
     public Profile? Symbols { get; set; }
+    /// <summary>
+    /// For <see cref="RawCallchain.Symbolized"/>: entry k is the <see cref="Symbols"/> sample made from the k-th SAMPLE record
+    /// (-1 when the builder dropped it; collect it from PerfProfileBuilder.Build's onRecord callback). Null: sample k is record k.
+    /// </summary>
+    public IReadOnlyList<int>? SampleIndexByRecord { get; set; }
 }
 
 /// <summary>
@@ -129,9 +134,9 @@ public static class PerfScriptRawWriter
                                 PerfScriptLayout.AppendHex(sb, user ? maps.MapIp(pid, ip) : ip, 16).Append('\n');
                             }
                         }
-                        else if (layout is not null && sampleIndex < o.Symbols!.Samples.Count)
+                        else if (layout is not null && SymbolSample(o, sampleIndex) is var si && si >= 0)
                         {
-                            o.Symbols.Stacks.LeafFirst(o.Symbols.Samples.Stack(sampleIndex), locs);
+                            o.Symbols!.Stacks.LeafFirst(o.Symbols.Samples.Stack(si), locs);
                             foreach (var l in locs)
                             {
                                 sb.Append('\t');
@@ -263,6 +268,12 @@ public static class PerfScriptRawWriter
             }
             output.Write(sb);
         }
+    }
+
+    private static int SymbolSample(PerfScriptRawOptions o, int recordOrdinal)
+    {
+        var k = o.SampleIndexByRecord is { } map ? (recordOrdinal < map.Count ? map[recordOrdinal] : -1) : recordOrdinal;
+        return k >= 0 && k < o.Symbols!.Samples.Count ? k : -1;
     }
 
     /// <summary>perf_sample__fprintf_start for -F comm,pid,tid[,cpu],time.</summary>

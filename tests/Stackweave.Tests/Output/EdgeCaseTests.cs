@@ -107,3 +107,37 @@ public class PrintfFormatTests
     public void Time_is_seconds_dot_microseconds_in_12_columns(ulong ns, string expected)
         => Assert.Equal(expected, Stackweave.Formats.PerfScript.PerfScriptLayout.AppendTimeUsec(new System.Text.StringBuilder(), ns, 12).ToString());
 }
+
+/// <summary>Profiles without perf events (pprof, bpftrace) fold by a value column, not by perf script text.</summary>
+public class GenericFoldedTests
+{
+    [Fact]
+    public void Profile_without_events_counts_its_last_value_column()
+    {
+        var p = new Stackweave.Formats.Model.Profile([new("samples", "count"), new("cpu", "nanoseconds")]);
+        var m = p.AddMapping(new Stackweave.Formats.Model.Mapping { Path = "/bin/x", Start = 0x1000, Limit = 0x2000, Kind = Stackweave.Formats.Model.MappingKind.User });
+        int Loc(string name, ulong a)
+        {
+            var l = p.InternLocation(m, a);
+            p.Locations[l].Lines.Add(new Stackweave.Formats.Model.Line(p.InternFunction(name), 0));
+            return l;
+        }
+        var main = Loc("main", 0x1100);
+        var work = Loc("work(int)", 0x1200);
+        var unk = p.InternLocation(m, 0x1300);
+        var s1 = p.Stacks.FromRootFirst([main, work]);
+        var s2 = p.Stacks.FromRootFirst([main, unk]);
+        p.Samples.Add(s1, -1, Stackweave.Formats.Model.SampleTable.NoTime, [3, 30_000_000]);
+        p.Samples.Add(s1, -1, Stackweave.Formats.Model.SampleTable.NoTime, [1, 10_000_000]);
+        p.Samples.Add(s2, -1, Stackweave.Formats.Model.SampleTable.NoTime, [2, 20_000_000]);
+        p.Samples.Add(s2, -1, Stackweave.Formats.Model.SampleTable.NoTime, [0, 0]);
+        var sw = new StringWriter();
+        var r = FoldedWriter.Write(p, sw);
+        Assert.Equal("main;[x] 20000000\nmain;work 40000000\n", sw.ToString());
+        Assert.Equal(3, r.SamplesWritten);
+
+        sw = new StringWriter();
+        FoldedWriter.Write(p, sw, new FoldedOptions { ValueIndex = 0 });
+        Assert.Equal("main;[x] 2\nmain;work 4\n", sw.ToString());
+    }
+}

@@ -26,6 +26,26 @@ public class RawWriterGoldenTests
         GoldenScriptTextTests.AssertSameText(AddressesOnly(golden), actual, capture);
     }
 
+    [Theory]
+    [MemberData(nameof(PerfTestUtil.Captures), MemberType = typeof(PerfTestUtil))]
+    public void Symbolized_output_equals_perf_script(string capture)
+    {
+        // The symbols come from the golden's own sample blocks (what the builder + symbolizer must provide); the
+        // side-band records, headers, record order and the pairing of SAMPLE records with profile samples are the writer's.
+        var (_, prefix) = PerfTestUtil.Locate(capture);
+        if (!File.Exists(prefix + ".script-side.txt")) return;
+        var golden = File.ReadAllText(prefix + ".script-side.txt", Encoding.UTF8);
+        var fields = File.ReadAllText(prefix + ".script-side.fields").Trim();
+        var symbols = ScriptTextProfile.Parse(golden, PerfScriptFields.PidTid);
+        using var file = PerfTestUtil.Open(capture);
+        var sw = new StringWriter();
+        PerfScriptRawWriter.Write(file, sw, new PerfScriptRawOptions
+        {
+            Cpu = fields.Contains(",cpu,", StringComparison.Ordinal), Callchain = RawCallchain.Symbolized, Symbols = symbols,
+        });
+        GoldenScriptTextTests.AssertSameText(golden, sw.ToString(), capture);
+    }
+
     // Callchain lines "\t%16lx sym (dso)" cut to "\t%16lx" (namespace records' "\t\t" continuation lines kept whole).
     private static string AddressesOnly(string s)
         => string.Join('\n', s.Split('\n').Select(l => l.StartsWith('\t') && !l.StartsWith("\t\t", StringComparison.Ordinal) ? l[..17] : l));

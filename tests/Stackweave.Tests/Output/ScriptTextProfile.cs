@@ -41,6 +41,9 @@ internal static class ScriptTextProfile
         foreach (var line in lines)
         {
             if (line.Length == 0) { Flush(); continue; }
+            // --show-*-events output: side-band records and the namespaces record's continuation lines are not samples.
+            if (line.StartsWith("\t\t", StringComparison.Ordinal)) continue;
+            if (line[0] != '\t' && line.Contains(": PERF_RECORD_", StringComparison.Ordinal)) { Flush(); continue; }
             if (line[0] == '\t')
             {
                 var close = line.LastIndexOf(')');
