@@ -50,7 +50,6 @@ public static class PerfGenerators
     /// <summary>An attr with the given size and common bits; other fields random, fields past the size zero.</summary>
     public static Gen<PerfEventAttr> Attr(uint size, bool sampleIdAll, bool time, bool identifier) =>
         from sampleBits in U64()
-        from weightStruct in Gen.Elements(false, true)
         from rf in ReadFormats()
         from flagBits in U64()
         from cfg in U64()
@@ -67,7 +66,7 @@ public static class PerfGenerators
         from sig in U64()
         from c3 in U64()
         from type in Gen.Elements(0u, 1u, 2u, 4u, 8u)
-        select MakeAttr(size, sampleIdAll, time, identifier, (SampleFormat)sampleBits, weightStruct, rf, flagBits, cfg, period, c1, c2, bst,
+        select MakeAttr(size, sampleIdAll, time, identifier, (SampleFormat)sampleBits, (sampleBits & (ulong)SampleFormat.WeightStruct) != 0, rf, flagBits, cfg, period, c1, c2, bst,
             regsUser, regsIntr, (uint)stack, clockId, (ushort)maxStack, (uint)auxSample, sig, c3, type);
 
     private static PerfEventAttr MakeAttr(uint size, bool sampleIdAll, bool time, bool identifier, SampleFormat st, bool weightStruct, ReadFormat rf,

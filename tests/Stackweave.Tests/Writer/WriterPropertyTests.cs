@@ -68,16 +68,32 @@ public class WriterPropertyTests
         }
     }
 
+    // perf_file_header: data section {offset, size} at bytes 40 and 48 (tools/perf/util/header.h)
+    private static ulong ReadU64(byte[] b, int at, bool bigEndian) => bigEndian
+        ? System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(b.AsSpan(at))
+        : System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(b.AsSpan(at));
+
     [Property(Arbitrary = [typeof(PerfArbitraries)], MaxTest = 150)]
     public void DamagedCapturesFailCleanly(PerfCapture c, bool truncate, int seed, bool salvage)
     {
-        var bytes = PerfGenerators.Damage(PerfDataWriter.Write(c), truncate ? 0 : 1, seed);
+        var whole = PerfDataWriter.Write(c);
+        var bytes = PerfGenerators.Damage(whole, truncate ? 0 : 1, seed);
         try
         {
             using var f = PerfDataFile.Open(new MemoryStream(bytes), "damaged.data", new ReadOptions { Salvage = salvage });
             foreach (var r in f.Records()) _ = r.Type;
-            // under salvage, a truncated capture (all but the empty remainder) is reported as damage or read whole
             if (!salvage) Assert.Null(f.Damage);
+            // a file-mode capture cut inside its data section can only be read under salvage, and then says so
+            if (truncate && !c.Pipe)
+            {
+                var dataOffset = (long)ReadU64(whole, 40, c.BigEndian);
+                var dataEnd = dataOffset + (long)ReadU64(whole, 48, c.BigEndian);
+                if (bytes.Length > dataOffset && bytes.Length < dataEnd)
+                {
+                    Assert.True(salvage, "a capture cut in its data section was read without salvage and without an error");
+                    Assert.NotNull(f.Damage);
+                }
+            }
         }
         catch (CaptureFormatException)
         {
