@@ -210,4 +210,41 @@ public class PerfStyleTests
             .Select(f => f[2]);
         CheckProbeList(ReadLines(binary + ".probe-funcs.txt.gz"), names);
     }
+
+    /// <summary>
+    /// All 33,289 corpus names (C++ and Rust) as symbols of one shared object listed by perf probe -F
+    /// (Data/mkperfnames.sh): the set of names perf printed must equal the set of our Perf names exactly.
+    /// </summary>
+    [Fact]
+    public void Perf_matches_perf_on_every_corpus_name()
+    {
+        // _DYNAMIC is the linker's symbol in the shared object, not a corpus name.
+        var golden = new HashSet<string>(ReadLines("perf-names.txt.gz").Where(l => l.Length > 0 && l != "_DYNAMIC"), StringComparer.Ordinal);
+        var mangled = CorpusTests.ReadTsvGz("corpus.tsv.gz").Concat(CorpusTests.ReadTsvGz("rust-corpus.tsv.gz")).Select(x => x.Mangled);
+        var ours = new HashSet<string>(StringComparer.Ordinal);
+        var produced = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string m in mangled)
+        {
+            string p = PerfName(m);
+            ours.Add(p);
+            produced.TryAdd(p, m);
+        }
+
+        var missing = golden.Where(g => !ours.Contains(g)).OrderBy(x => x, StringComparer.Ordinal).ToList();
+        var extra = ours.Where(o => !golden.Contains(o)).OrderBy(x => x, StringComparer.Ordinal).ToList();
+        foreach (string m in missing.Take(20))
+        {
+            _out.WriteLine("perf printed, we never produce: " + m);
+        }
+
+        foreach (string e in extra.Take(20))
+        {
+            _out.WriteLine("we produce, perf never printed: " + e + "   <- " + produced[e]);
+        }
+
+        _out.WriteLine($"golden {golden.Count}, ours {ours.Count}, missing {missing.Count}, extra {extra.Count}");
+        Assert.True(golden.Count > 20000);
+        Assert.Empty(missing);
+        Assert.Empty(extra);
+    }
 }
