@@ -926,8 +926,7 @@ internal sealed class ItaniumParser
             return null;
         }
 
-        var ret = new Node(NodeKind.Lambda, tl, null) { Num = num };
-        return AddSub(ret) ? ret : null;
+        return new Node(NodeKind.Lambda, tl, null) { Num = num };
     }
 
     private Node? UnnamedType()
@@ -943,8 +942,7 @@ internal sealed class ItaniumParser
             return null;
         }
 
-        var ret = new Node(NodeKind.UnnamedType, null, null) { Num = num };
-        return AddSub(ret) ? ret : null;
+        return new Node(NodeKind.UnnamedType, null, null) { Num = num };
     }
 
     private Node? CtorDtorName()
@@ -1828,6 +1826,47 @@ internal sealed class ItaniumParser
         return Check('E') ? ret : null;
     }
 
+    /// <summary>
+    /// sr &lt;unresolved-type&gt; &lt;base-unresolved-name&gt;, or the newer sr &lt;qualifier-level&gt;+ E &lt;base&gt;:
+    /// the two are ambiguous, so the newer reading is tried first and the whole name is reparsed with the
+    /// older one if that fails (UnresolvedNameState, as in cp-demangle.c d_unresolved_name).
+    /// </summary>
+    private Node? UnresolvedName()
+    {
+        Advance(2);
+        char peek = Peek;
+        Node? type;
+        if (UnresolvedNameState != 0 && (IsDigit(peek) || IsLower(peek) || peek == 'C' || peek == 'U' || peek == 'L'))
+        {
+            UnresolvedNameState = -1;
+            type = Prefix(false);
+            if (Peek == 'E')
+            {
+                Advance(1);
+            }
+        }
+        else
+        {
+            type = Type();
+        }
+
+        if (type is null)
+        {
+            return null;
+        }
+
+        Node? name = UnqualifiedName(type);
+        if (Peek == 'I')
+        {
+            name = Make(NodeKind.Template, name, TemplateArgs());
+        }
+
+        return name;
+    }
+
+    /// <summary>1 until the newer unresolved-name grammar was used (-1); 0 forces the older grammar.</summary>
+    public int UnresolvedNameState { get; set; } = 1;
+
     private Node? Expression()
     {
         bool was = _isExpression;
@@ -1916,15 +1955,7 @@ internal sealed class ItaniumParser
 
         if (peek == 's' && PeekNext == 'r')
         {
-            Advance(2);
-            Node? type = Type();
-            Node? name = UnqualifiedName(null);
-            if (Peek != 'I')
-            {
-                return Make(NodeKind.QualName, type, name);
-            }
-
-            return Make(NodeKind.QualName, type, Make(NodeKind.Template, name, TemplateArgs()));
+            return UnresolvedName();
         }
 
         if (peek == 's' && PeekNext == 'p')

@@ -53,6 +53,13 @@ internal sealed class ItaniumPrinter
     private Node? _currentTemplate;
     private int _recursion;
 
+    // Components being printed, innermost last (libiberty dpi->component_stack).
+    private readonly List<Node> _stack = new();
+
+    // Template scope in force when a template parameter under a reference was first printed
+    // (libiberty d_saved_scope); a later visit through a substitution prints it in that scope.
+    private Dictionary<Node, Tpl?>? _savedScopes;
+
     public bool Error { get; private set; }
 
     public string? Print(Node dc)
@@ -68,7 +75,11 @@ internal sealed class ItaniumPrinter
 
     private void Fail() => Error = true;
 
-    private char LastChar => _sb.Length > 0 ? _sb[^1] : '\0';
+    // libiberty keeps the last appended character separately (dpi->last_char) and does not update it when
+    // an empty pack removes a ", " again; c++filt then prints ">>" without the usual space. Mirror that.
+    private char _last;
+
+    private char LastChar => _last;
 
     private void Append(char c)
     {
@@ -79,6 +90,7 @@ internal sealed class ItaniumPrinter
         }
 
         _sb.Append(c);
+        _last = c;
     }
 
     private void Append(string s)
@@ -90,6 +102,10 @@ internal sealed class ItaniumPrinter
         }
 
         _sb.Append(s);
+        if (s.Length > 0)
+        {
+            _last = s[^1];
+        }
     }
 
     private void AppendNum(int n) => Append(n.ToString(CultureInfo.InvariantCulture));
@@ -104,7 +120,9 @@ internal sealed class ItaniumPrinter
 
         dc.Printing++;
         _recursion++;
+        _stack.Add(dc);
         PrintInner(dc);
+        _stack.RemoveAt(_stack.Count - 1);
         dc.Printing--;
         _recursion--;
     }
@@ -389,8 +407,35 @@ internal sealed class ItaniumPrinter
                     // Reference collapsing: & + && = &.
                     Node sub = dc.Left!;
                     Node current = dc;
+                    bool restore = false;
+                    Tpl? savedTemplates = null;
                     if (_isLambdaArg == 0 && sub.Kind == NodeKind.TemplateParam)
                     {
+                        _savedScopes ??= new Dictionary<Node, Tpl?>(ReferenceEqualityComparer.Instance);
+                        if (!_savedScopes.TryGetValue(sub, out Tpl? scope))
+                        {
+                            _savedScopes[sub] = _templates;
+                        }
+                        else
+                        {
+                            bool foundSelfOrParent = false;
+                            for (int i = _stack.Count - 1; i >= 0; i--)
+                            {
+                                if (ReferenceEquals(_stack[i], sub) || (ReferenceEquals(_stack[i], dc) && i != _stack.Count - 1))
+                                {
+                                    foundSelfOrParent = true;
+                                    break;
+                                }
+                            }
+
+                            if (!foundSelfOrParent)
+                            {
+                                savedTemplates = _templates;
+                                _templates = scope;
+                                restore = true;
+                            }
+                        }
+
                         Node? a = LookupTemplateArgument(sub);
                         if (a is not null && a.Kind == NodeKind.TemplateArgList)
                         {
@@ -399,6 +444,11 @@ internal sealed class ItaniumPrinter
 
                         if (a is null)
                         {
+                            if (restore)
+                            {
+                                _templates = savedTemplates;
+                            }
+
                             Fail();
                             return;
                         }
@@ -417,6 +467,11 @@ internal sealed class ItaniumPrinter
                     }
 
                     PrintModifier(current, modInner ?? current.Left);
+                    if (restore)
+                    {
+                        _templates = savedTemplates;
+                    }
+
                     return;
                 }
 

@@ -4,104 +4,178 @@ namespace Stackweave.Merge.Symbols.Demangle;
 
 /// <summary>
 /// perf's own legacy Rust pass (tools/perf/util/demangle-rust.c, perf 6.1: rust_is_mangled and
-/// rust_demangle_sym), applied in place to the output of the C++ demangler when that output ends with a
-/// "::h" + 16 lower-case hex digits hash segment: drops the hash and decodes the $..$ and ".." escapes.
+/// rust_demangle_sym). perf's demangle_sym applies it in place to libiberty's output when that output still
+/// ends with "::h" + 16 hex digits (libiberty's Rust demangler refused the name, its C++ one took it).
 /// </summary>
 internal static class PerfRust
 {
     private const string HashPrefix = "::h"; // demangle-rust.c hash_prefix
     private const int HashLen = 16; // demangle-rust.c hash_len
 
-    public static string DemangleInPlace(string s)
+    // demangle-rust.c escapes, in the order rust_demangle_sym tries them.
+    private static readonly (string Seq, char Value)[] Escapes =
     {
-        if (!IsMangled(s))
+        ("$C$", ','), ("$SP$", '@'), ("$BP$", '*'), ("$RF$", '&'), ("$LT$", '<'), ("$GT$", '>'),
+        ("$LP$", '('), ("$RP$", ')'), ("$u20$", ' '), ("$u27$", '\''), ("$u5b$", '['), ("$u5d$", ']'),
+        ("$u7e$", '~'),
+    };
+
+    public static string DemangleInPlace(string sym)
+    {
+        if (!IsMangled(sym))
         {
-            return s;
+            return sym;
         }
 
-        // rust_demangle_sym: cut the hash, then rewrite escapes; an unknown escape leaves the rest as is.
-        int end = s.Length - HashPrefix.Length - HashLen;
+        int end = sym.Length - (HashPrefix.Length + HashLen);
         var sb = new StringBuilder(end);
         int i = 0;
         while (i < end)
         {
-            char c = s[i];
+            char c = sym[i];
             if (c == '$')
             {
-                int close = s.IndexOf('$', i + 1);
-                if (close < 0 || close >= end)
+                bool matched = false;
+                foreach (var (seq, value) in Escapes)
                 {
-                    return s;
+                    if (string.CompareOrdinal(sym, i, seq, 0, seq.Length) == 0)
+                    {
+                        sb.Append(value);
+                        i += seq.Length;
+                        matched = true;
+                        break;
+                    }
                 }
 
-                string? rep = s.AsSpan(i, close - i + 1) switch
+                if (!matched)
                 {
-                    "$SP$" => "@",
-                    "$BP$" => "*",
-                    "$RF$" => "&",
-                    "$LT$" => "<",
-                    "$GT$" => ">",
-                    "$LP$" => "(",
-                    "$RP$" => ")",
-                    "$C$" => ",",
-                    "$u7e$" => "~",
-                    "$u20$" => " ",
-                    "$u27$" => "'",
-                    "$u5b$" => "[",
-                    "$u5d$" => "]",
-                    "$u7b$" => "{",
-                    "$u7d$" => "}",
-                    "$u3b$" => ";",
-                    "$u2b$" => "+",
-                    "$u22$" => "\"",
-                    _ => null,
-                };
-                if (rep is null)
-                {
-                    return s;
+                    // "unexpected escape sequence": perf stops the output here.
+                    break;
                 }
-
-                sb.Append(rep);
-                i = close + 1;
             }
-            else if (c == '.' && i + 1 < end && s[i + 1] == '.')
+            else if (c == '_')
             {
-                sb.Append("::");
-                i += 2;
+                // A '_' that only makes an identifier start with a letter, before an escape, is dropped.
+                if ((i == 0 || sym[i - 1] == ':') && i + 1 < sym.Length && sym[i + 1] == '$')
+                {
+                    i++;
+                }
+                else
+                {
+                    sb.Append(c);
+                    i++;
+                }
             }
             else if (c == '.')
             {
-                sb.Append('-');
+                if (i + 1 < sym.Length && sym[i + 1] == '.')
+                {
+                    sb.Append("::");
+                    i += 2;
+                }
+                else
+                {
+                    sb.Append('-');
+                    i++;
+                }
+            }
+            else if (char.IsAsciiLetterOrDigit(c) || c == ':')
+            {
+                sb.Append(c);
                 i++;
             }
             else
             {
-                sb.Append(c);
-                i++;
+                // "unexpected character": perf stops the output here.
+                break;
             }
         }
 
         return sb.ToString();
     }
 
-    private static bool IsMangled(string s)
+    private static bool IsMangled(string sym)
     {
-        // rust_is_mangled: ends with "::h" + 16 hex digits, and every character before it is allowed in a
-        // legacy Rust path (looks_like_rust is not rechecked here beyond the hash, as perf does).
-        if (s.Length <= HashPrefix.Length + HashLen)
+        int len = sym.Length;
+        if (len <= HashPrefix.Length + HashLen)
         {
             return false;
         }
 
-        int h = s.Length - HashLen - HashPrefix.Length;
-        if (string.CompareOrdinal(s, h, HashPrefix, 0, HashPrefix.Length) != 0)
+        int withoutHash = len - (HashPrefix.Length + HashLen);
+        return IsPrefixedHash(sym, withoutHash) && LooksLikeRust(sym, withoutHash);
+    }
+
+    // "::h" + 16 lower-case hex digits with between 5 and 15 distinct digits (is_prefixed_hash).
+    private static bool IsPrefixedHash(string s, int at)
+    {
+        if (string.CompareOrdinal(s, at, HashPrefix, 0, HashPrefix.Length) != 0)
         {
             return false;
         }
 
-        for (int i = s.Length - HashLen; i < s.Length; i++)
+        int seen = 0;
+        for (int i = at + HashPrefix.Length; i < at + HashPrefix.Length + HashLen; i++)
         {
-            if (!char.IsAsciiHexDigit(s[i]))
+            char c = s[i];
+            if (c is >= '0' and <= '9')
+            {
+                seen |= 1 << (c - '0');
+            }
+            else if (c is >= 'a' and <= 'f')
+            {
+                seen |= 1 << (c - 'a' + 10);
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        int count = System.Numerics.BitOperations.PopCount((uint)seen);
+        return count >= 5 && count <= 15;
+    }
+
+    // looks_like_rust: only the known escapes, [A-Za-z0-9_:.], and never three dots in a row.
+    private static bool LooksLikeRust(string s, int len)
+    {
+        int i = 0;
+        while (i < len)
+        {
+            char c = s[i];
+            if (c == '$')
+            {
+                int n = 0;
+                foreach (var (seq, _) in Escapes)
+                {
+                    if (string.CompareOrdinal(s, i, seq, 0, seq.Length) == 0)
+                    {
+                        n = seq.Length;
+                        break;
+                    }
+                }
+
+                if (n == 0)
+                {
+                    return false;
+                }
+
+                i += n;
+            }
+            else if (c == '.')
+            {
+                if (i + 2 < s.Length && s[i + 1] == '.' && s[i + 2] == '.')
+                {
+                    return false;
+                }
+
+                i++;
+            }
+            else if (char.IsAsciiLetterOrDigit(c) || c == '_' || c == ':')
+            {
+                i++;
+            }
+            else
             {
                 return false;
             }

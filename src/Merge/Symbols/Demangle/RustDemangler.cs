@@ -1342,12 +1342,13 @@ internal sealed class RustDemangler
             PrintUInt(v);
         }
 
-        // Type suffix only in verbose mode (rust-demangle.c demangle_const_uint).
+        // Type suffix only in verbose mode (rust-demangle.c demangle_const_uint): "3: usize".
         if (_verbose)
         {
             string? t = BasicType(tyTag);
             if (t is not null)
             {
+                Print(": ");
                 Print(t);
             }
         }
