@@ -24,7 +24,7 @@ internal sealed class PerfDataMini
 
     public PerfDataMini(string path)
     {
-        Bytes = File.ReadAllBytes(path);
+        Bytes = ReadMaybeGz(path);
         var b = Bytes.AsSpan();
         if (!b[..8].SequenceEqual("PERFILE2"u8)) throw new InvalidDataException("not a file-mode perf.data");
         ulong attrSize = U64(b, 16);
@@ -47,8 +47,10 @@ internal sealed class PerfDataMini
         {
             int a = (int)(attrsOff + (ulong)i * attrSize);
             ulong config = U64(b, a + 8);
-            sampleType = U64(b, a + 24);
-            if ((sampleType & Read) != 0) throw new InvalidDataException("READ not supported by this helper");
+            ulong st = U64(b, a + 24);
+            // Samples are laid out by the tracepoint attrs' sample_type (perf may add a tracking attr without RAW).
+            if ((st & Raw) != 0 || sampleType == 0) sampleType = st;
+            if ((st & Read) != 0) throw new InvalidDataException("READ not supported by this helper");
             onlyConfig = config;
             int idsOff = (int)U64(b, a + (int)attrSize - 16), idsSize = (int)U64(b, a + (int)attrSize - 8);
             for (int k = 0; k < idsSize / 8; k++) idToConfig[U64(b, idsOff + k * 8)] = config;
@@ -85,6 +87,16 @@ internal sealed class PerfDataMini
         p += 4;
         ulong config = only ?? ids[id];
         Samples.Add(new Sample(config, time, cpu, b.Slice(p, rawSize).ToArray(), p));
+    }
+
+    /// <summary>File bytes; a ".gz" file is decompressed.</summary>
+    public static byte[] ReadMaybeGz(string path)
+    {
+        if (!path.EndsWith(".gz", StringComparison.Ordinal)) return File.ReadAllBytes(path);
+        using var gz = new System.IO.Compression.GZipStream(File.OpenRead(path), System.IO.Compression.CompressionMode.Decompress);
+        using var ms = new MemoryStream();
+        gz.CopyTo(ms);
+        return ms.ToArray();
     }
 
     private static ulong U64(ReadOnlySpan<byte> b, int at) => BinaryPrimitives.ReadUInt64LittleEndian(b[at..]);

@@ -445,8 +445,8 @@ internal ref struct PrintEvaluator
         }
     }
 
-    /// <summary>libtraceevent print_ip_arg: %pI4 / %pi4 dotted quads (reversed for 'l'); %pI6 / %pi6 as eight
-    /// groups (the compressed %pI6 form and %pIS socket addresses are not reproduced).</summary>
+    /// <summary>libtraceevent print_ip_arg: %pI4 / %pi4 dotted quads (reversed for 'l'); %pI6 with colons,
+    /// %pi6 without, %pI6c compressed (%pIS socket addresses are not decoded).</summary>
     private readonly void PrintIp(StringBuilder sb, string f, PrintArg arg)
     {
         char kind = f.Length > 1 ? f[1] : '\0';
@@ -481,12 +481,61 @@ internal ref struct PrintEvaluator
                 sb.Append("INVALIDIPv6");
                 return;
             }
-            for (int k = 0; k < 8; k++)
+            Span<byte> a = stackalloc byte[16];
+            for (int k = 0; k < 16; k++) a[k] = (byte)Read(field.Offset + k, 1);
+            if (f[0] == 'I' && f.Length > 2 && f[2] == 'c') PrintIp6Compressed(sb, a);
+            else
             {
-                if (k > 0) sb.Append(':');
-                int v = ((int)Read(field.Offset + 2 * k, 1) << 8) | (int)Read(field.Offset + 2 * k + 1, 1);
-                sb.Append(f[0] == 'i' ? v.ToString("x4", inv) : v.ToString("x", inv));
+                for (int k = 0; k < 16; k += 2)
+                {
+                    sb.Append(a[k].ToString("x2", inv)).Append(a[k + 1].ToString("x2", inv));
+                    if (f[0] == 'I' && k < 14) sb.Append(':');
+                }
             }
+        }
+        // %pIS (sockaddr) is not decoded.
+    }
+
+    /// <summary>libtraceevent print_ip6c_addr: longest run of zero groups as "::", v4-mapped and ISATAP tails dotted.</summary>
+    private static void PrintIp6Compressed(StringBuilder sb, ReadOnlySpan<byte> a)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        bool v4mapped = a[..8].IndexOfAnyExcept((byte)0) < 0 && a[8] == 0 && a[9] == 0 && a[10] == 0xff && a[11] == 0xff;
+        bool isatap = (a[8] | 0x02) == 0x02 && a[9] == 0 && a[10] == 0x5e && a[11] == 0xfe;
+        bool useV4 = v4mapped || isatap;
+        int range = useV4 ? 6 : 8;
+        Span<int> zeroLen = stackalloc int[8];
+        for (int i = 0; i < range; i++)
+            for (int j = i; j < range && a[2 * j] == 0 && a[2 * j + 1] == 0; j++) zeroLen[i]++;
+        int longest = 1, colonPos = -1;
+        for (int i = 0; i < range; i++)
+            if (zeroLen[i] > longest)
+            {
+                longest = zeroLen[i];
+                colonPos = i;
+            }
+        bool needColon = false;
+        for (int i = 0; i < range; i++)
+        {
+            if (i == colonPos)
+            {
+                if (needColon || i == 0) sb.Append(':');
+                sb.Append(':');
+                needColon = false;
+                i += longest - 1;
+                continue;
+            }
+            if (needColon) sb.Append(':');
+            byte hi = a[2 * i], lo = a[2 * i + 1];
+            if (hi != 0) sb.Append(hi.ToString("x", inv)).Append(lo.ToString("x2", inv));
+            else sb.Append(lo.ToString("x", inv));
+            needColon = true;
+        }
+        if (useV4)
+        {
+            if (needColon) sb.Append(':');
+            sb.Append(a[12].ToString(inv)).Append('.').Append(a[13].ToString(inv)).Append('.')
+              .Append(a[14].ToString(inv)).Append('.').Append(a[15].ToString(inv));
         }
     }
 

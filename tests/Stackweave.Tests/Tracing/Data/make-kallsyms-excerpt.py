@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-# Writes kallsyms.excerpt: for every kernel function name that the script outputs print (call_site=, callsite=, function=),
-# its kallsyms line and the line of the next symbol by address (so the symbol's end is known).
-# Usage: cat mixed.script.txt ipi.script.txt | python3 make-kallsyms-excerpt.py KALLSYMS > kallsyms.excerpt
+# Writes kallsyms.excerpt: for every word of the script outputs (stdin) that names a kernel symbol, its kallsyms
+# line and the line of the next symbol by address (so the symbol's end is known).
+# Usage: cat mixed.script.txt ipi.script.txt ... | python3 make-kallsyms-excerpt.py KALLSYMS > kallsyms.excerpt
 import re, sys
-names = set(re.findall(r'(?:call_site|callsite|function)=([A-Za-z_][\w.]*)', sys.stdin.read()))
+words = set(re.findall(r'[A-Za-z_][\w.]*', sys.stdin.read()))
 syms = []
 for line in open(sys.argv[1]):
     p = line.split()
@@ -12,7 +12,7 @@ for line in open(sys.argv[1]):
 syms.sort(key=lambda s: s[0])
 keep = set()
 for i, (addr, line) in enumerate(syms):
-    if line.split()[2] in names:
+    if line.split()[2] in words:
         keep.add(i)
         j = i + 1
         while j < len(syms) and syms[j][0] == addr:
