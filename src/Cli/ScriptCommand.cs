@@ -1,3 +1,5 @@
+using Stackweave.Formats.Model;
+using Stackweave.Formats.PerfData;
 using Stackweave.Formats.PerfScript;
 using Stackweave.Merge.Symbols;
 
@@ -12,7 +14,35 @@ public static partial class Commands
         using var target = OutputTarget.Open(a.Value("-o"), ctx.Stdout);
         if (a.Has("--raw"))
         {
-            throw new UsageException("--raw is not available yet");
+            var input = a.Inputs[0];
+            var options = new PerfScriptRawOptions
+            {
+                ShowMmap = a.Has("--show-mmap-events"), ShowTask = a.Has("--show-task-events"),
+                ShowSwitch = a.Has("--show-switch-events"), ShowNamespace = a.Has("--show-namespace-events"),
+                ShowCgroup = a.Has("--show-cgroup-events"), ShowLost = a.Has("--show-lost-events"),
+            };
+            if (input != "-")
+            {
+                // Records can be read once per open: a first pass builds and symbolizes the samples' stacks,
+                // the second prints every record with them.
+                var indices = new List<int>();
+                Profile symbols;
+                using (var first = OpenPerfData(input, ctx.ReadOptions))
+                    symbols = PerfProfileBuilder.Build(first, ctx.ReadOptions, (r, i) => { if (r is SampleRecord) indices.Add(i); });
+                Symbolizer.Symbolize(symbols, SymbolOptions(a));
+                options.Callchain = RawCallchain.Symbolized;
+                options.Symbols = symbols;
+                options.SampleIndexByRecord = indices;
+            }
+            using var file = OpenPerfData(input, ctx.ReadOptions);
+            PerfScriptRawWriter.Write(file, target.Writer, options);
+            target.Commit();
+            if (file.Damage is { } d)
+            {
+                ctx.Stderr.WriteLine("stackweave: " + d.Message + " — wrote what was read before it (--salvage)");
+                return Partial;
+            }
+            return Ok;
         }
         var profiles = ReadAll(ctx);
         Symbolizer.Symbolize(profiles[0], SymbolOptions(a));

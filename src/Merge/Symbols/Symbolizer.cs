@@ -293,11 +293,14 @@ public static class Symbolizer
                 path = cached;
                 _kallsymsRoute = SymbolRoute.BuildIdCache;
             }
-            if (string.IsNullOrEmpty(path) && options.UseRunningKernel && _kernelBuildId is { } bid && RunningKernel.BuildId() == bid)
+            var running = false;
+            if (string.IsNullOrEmpty(path) && options.UseRunningKernel && (_kernelBuildId is null || RunningKernel.BuildId() == _kernelBuildId))
             {
-                // perf's own fallback: the capture's kernel is the one running here (same build id).
+                // perf's own fallback: the live kallsyms, when the capture's kernel is the one running here
+                // (same build id; without a recorded build id, the same _text address is checked below).
                 path = RunningKernel.KallsymsPath;
                 _kallsymsRoute = SymbolRoute.Kallsyms;
+                running = true;
             }
             if (string.IsNullOrEmpty(path)) return null;
             _kallsymsFile = path;
@@ -308,7 +311,16 @@ public static class Symbolizer
             catch (CaptureFormatException e) { Warn("bad kallsyms: " + e.Message); return null; }
             catch (IOException e) { Warn("cannot read kallsyms " + path + ": " + e.Message); return null; }
             catch (UnauthorizedAccessException e) { Warn("cannot read kallsyms " + path + ": " + e.Message); return null; }
-            if (kernelReference is { } r && _kallsyms.CheckAgainstCapture(r) is { } w) Warn(w);
+            if (kernelReference is { } r && _kallsyms.CheckAgainstCapture(r) is { } w)
+            {
+                if (running && _kernelBuildId is null)
+                {
+                    // No build id to prove it and the addresses differ: this machine's kernel is not the capture's.
+                    _kallsyms = null;
+                    return null;
+                }
+                Warn(w);
+            }
             return _kallsyms;
         }
 

@@ -46,4 +46,16 @@ public class GoldenTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(File.ReadAllText(RepoPaths.TestData(dir, file + ".script.txt")), r.Stdout);
     }
+
+    [Theory]
+    [MemberData(nameof(Captures))]
+    public void RawScriptWithSideBandEqualsPerfScriptShowEvents(string dir, string file)
+    {
+        // Golden: perf script --show-{mmap,task,switch,namespace,cgroup,lost}-events -F <X.script-side.fields>
+        var r = CliRunner.Run("script", RepoPaths.TestData(dir, file), "--raw", "--show-mmap-events", "--show-task-events",
+            "--show-switch-events", "--show-namespace-events", "--show-cgroup-events", "--show-lost-events",
+            "--symfs", CliRunner.Symfs, "--kallsyms", CliRunner.Kallsyms);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(File.ReadAllText(RepoPaths.TestData(dir, file + ".script-side.txt")), r.Stdout);
+    }
 }
