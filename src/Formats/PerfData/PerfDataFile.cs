@@ -154,9 +154,11 @@ public sealed partial class PerfDataFile : IDisposable
 
     /// <summary>Kernel records (types below 64, unknown ones as <see cref="RawRecord"/>) in time order by perf's FINISHED_ROUND rule, ties by file offset. User records are folded into the metadata.</summary>
     /// <remarks>
-    /// Enumerable once. Records that carry no timestamp (no TIME in the attr's sample_type, or a non-sample record
-    /// without sample_id_all) are yielded as soon as they are read, like perf (perf_session__queue_event → -ETIME).
-    /// Directory mode and inputs without FINISHED_ROUND are sorted as a whole at the end, as perf does.
+    /// Enumerable once (it consumes the input). Records that carry no timestamp (no TIME in the attr's sample_type,
+    /// a non-sample record without sample_id_all, or an event id no attr owns) are yielded as soon as they are read,
+    /// like perf (perf_session__queue_event → -ETIME). Inputs without FINISHED_ROUND and directory mode are sorted
+    /// as a whole at the end, as perf does; with rounds at most two rounds are buffered. Under
+    /// <see cref="ReadOptions.Salvage"/> damage ends the sequence normally and sets <see cref="Damage"/>.
     /// </remarks>
     public IEnumerable<PerfRecord> Records()
     {
@@ -184,6 +186,8 @@ public sealed partial class PerfDataFile : IDisposable
         if (attrIndex < 0 || attrIndex >= Attrs.Count) return "unknown";
         var a = Attrs[attrIndex];
         if (a.Name is { } n) return n;
+        // old pipe streams name tracepoints by HEADER_EVENT_TYPE (config → name)
+        if (a.Type == 2 && TracepointName(a.Config) is null && EventTypes.TryGetValue(a.Config, out var et)) return et;
         return PerfEventNames.Derive(a, TracepointName, Features.PmuMappings);
     }
 

@@ -48,6 +48,7 @@ internal sealed unsafe class PerfZstdDecoder : IDisposable
             while (true)
             {
                 var output = new ZSTD_outBuffer_s { dst = dst, size = (nuint)_out.Length, pos = (nuint)_have };
+                var inBefore = input.pos;
                 var ret = Methods.ZSTD_decompressStream(_ctx, &output, &input);
                 if (Methods.ZSTD_isError(ret))
                     throw new CaptureFormatException(path, fileOffset, "a COMPRESSED record holding valid zstd data (" + Methods.ZSTD_getErrorName(ret) + ")");
@@ -75,8 +76,8 @@ internal sealed unsafe class PerfZstdDecoder : IDisposable
                 }
                 var inputDone = input.pos == input.size;
                 if (inputDone && (int)output.pos < _out.Length) break;
-                if (!inputDone && produced == 0 && pos == 0 && (int)output.pos == _out.Length)
-                    throw new CaptureFormatException(path, fileOffset, "decompressed records that fit perf's record size limit");
+                if (!inputDone && produced == 0 && input.pos == inBefore)
+                    throw new CaptureFormatException(path, fileOffset, "zstd data that the decoder can make progress on");
             }
         }
     }

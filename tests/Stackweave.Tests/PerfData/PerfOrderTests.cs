@@ -79,7 +79,7 @@ public sealed partial class PerfOrderTests
 
     [Theory]
     [MemberData(nameof(Captures))]
-    public void TimedRecordsAreOrderedAndNonSampleRecordsHaveAttrs(string name)
+    public void EveryRecordHasItsAttrAndATypedClass(string name)
     {
         using var f = PerfTestUtil.Open(name);
         var n = 0;

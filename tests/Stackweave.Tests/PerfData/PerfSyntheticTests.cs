@@ -112,6 +112,48 @@ public sealed class PerfSyntheticTests
         Assert.Equal(2, f.RecordCounts[68]);
     }
 
+    /// <summary>A file-mode capture in either byte order: header, ids, one attr, data, HOSTNAME feature section.</summary>
+    private static byte[] FileMode(bool be)
+    {
+        var b = new PipeBuilder(be);
+        var attr = b.Attr(IpTidTime, SampleIdAll);
+        var data = new MemoryStream();
+        foreach (var t in new ulong[] { 30, 10, 20 })
+            data.Write(PipeBuilder.Record(be, 9, 2, PipeBuilder.Body(be, 0x1000UL, 1u, 2u, t)));
+        var dataBytes = data.ToArray();
+        const int idsOff = 104, attrsOff = 112, dataOff = 112 + 128 + 16;
+        var host = new byte[64];
+        "bigbox"u8.CopyTo(host);
+        var featOff = dataOff + dataBytes.Length;
+        var file = new MemoryStream();
+        file.Write(PipeBuilder.Body(be, 0x32454c4946524550UL, 104UL, 144UL, (ulong)attrsOff, 144UL, (ulong)dataOff, (ulong)dataBytes.Length,
+            0UL, 0UL, 1UL << 3, 0UL, 0UL, 0UL));                       // adds_features: HEADER_HOSTNAME = bit 3
+        file.Write(PipeBuilder.Body(be, 7UL));                        // ids of attr 0
+        file.Write(attr);
+        file.Write(PipeBuilder.Body(be, (ulong)idsOff, 8UL));         // perf_file_attr.ids
+        file.Write(dataBytes);
+        file.Write(PipeBuilder.Body(be, (ulong)(featOff + 16), 68UL)); // feature section table
+        file.Write(PipeBuilder.Body(be, 64u, host));                  // do_write_string: u32 len (padded), bytes
+        return file.ToArray();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FileModeInBothByteOrders(bool be)
+    {
+        using var f = Open(FileMode(be));
+        Assert.Equal(be, f.IsBigEndian);
+        Assert.False(f.IsPipe);
+        Assert.Equal("bigbox", f.Features.Hostname);
+        Assert.Equal(new[] { PerfFeature.Hostname }, f.Features.Present);
+        Assert.True(f.Attrs[0].SampleIdAll);
+        Assert.Equal(new ulong[] { 7 }, f.Attrs[0].Ids);
+        var recs = f.Records().Cast<SampleRecord>().ToList();
+        Assert.Equal(new ulong[] { 10, 20, 30 }, recs.Select(r => r.Time));
+        Assert.All(recs, r => Assert.Equal((1, 2, 0x1000UL, 0), (r.SampleId.Pid, r.SampleId.Tid, r.Ip, r.AttrIndex)));
+    }
+
     [Fact]
     public void WithoutRoundsEverythingIsSortedAtTheEnd()
     {

@@ -64,9 +64,9 @@ internal static class PerfTestUtil
             var type = BitConverter.ToUInt32(file, (int)p);
             var size = BitConverter.ToUInt16(file, (int)p + 6);
             list.Add((p, type, size));
-            if (type == 66) size += (ushort)0; // HEADER_TRACING_DATA payload handled by callers that need it
+            // HEADER_TRACING_DATA (66): a u32 size after the header; that many payload bytes follow the record
+            if (type == 66) p += BitConverter.ToUInt32(file, (int)p + 8);
             p += size;
-            if (type == 66) p += BitConverter.ToUInt32(file, (int)(p - size) + 8);
         }
         return list;
     }
