@@ -40,11 +40,14 @@ public static partial class PerfGolden
     public static string DataPath(string file) => Path.Combine(GoldenBless.DataDir, file);
 
     /// <summary>The "Aggregated stats" of <c>perf report --stats</c>: count per record type (TOTAL left out).</summary>
-    public static SortedDictionary<uint, long> Stats(string name)
+    public static SortedDictionary<uint, long> Stats(string name) => ParseStats(File.ReadLines(DataPath(name + ".stats.txt")), name);
+
+    /// <summary>Parses the "Aggregated stats" block of <c>perf report --stats</c> output.</summary>
+    public static SortedDictionary<uint, long> ParseStats(IEnumerable<string> lines, string name)
     {
         var result = new SortedDictionary<uint, long>();
         var inAggregate = false;
-        foreach (var line in File.ReadLines(DataPath(name + ".stats.txt")))
+        foreach (var line in lines)
         {
             if (line.StartsWith("Aggregated stats:", StringComparison.Ordinal)) { inAggregate = true; continue; }
             if (!inAggregate) continue;
@@ -55,7 +58,7 @@ public static partial class PerfGolden
             if (!TypeByName.TryGetValue(m.Groups[1].Value, out var type)) throw new InvalidDataException("unknown record name " + line);
             result[type] = long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
         }
-        Assert.True(inAggregate, name + ".stats.txt has no Aggregated stats");
+        Assert.True(inAggregate, name + ": perf's stats output has no Aggregated stats");
         return result;
     }
 

@@ -78,6 +78,13 @@ public class WriterPropertyTests
     {
         var whole = PerfDataWriter.Write(c);
         var bytes = PerfGenerators.Damage(whole, truncate ? 0 : 1, seed);
+        // a reader that loops on damage would hang the property: bound each read in time
+        var read = Task.Run(() => ReadDamaged(c, whole, bytes, truncate, salvage));
+        Assert.True(read.Wait(TimeSpan.FromSeconds(30)), "reading a damaged capture took more than 30 s");
+    }
+
+    private static void ReadDamaged(PerfCapture c, byte[] whole, byte[] bytes, bool truncate, bool salvage)
+    {
         try
         {
             using var f = PerfDataFile.Open(new MemoryStream(bytes), "damaged.data", new ReadOptions { Salvage = salvage });
