@@ -29,23 +29,8 @@ public static class PerfBitfields
         return r;
     }
 
-    // struct perf_branch_entry (include/uapi/linux/perf_event.h, Linux 6.1): mispred:1, predicted:1, in_tx:1,
-    // abort:1, cycles:16, type:4, spec:2, new_type:4, priv:3, reserved:31 — (position, width) little-endian.
-    private static readonly (int Pos, int Width)[] s_branchFields =
-        [(0, 1), (1, 1), (2, 1), (3, 1), (4, 16), (20, 4), (24, 2), (26, 4), (30, 3), (33, 31)];
-
     /// <summary>Branch-entry flags as a big-endian kernel lays them out (value to be written big-endian).</summary>
-    public static ulong BranchFlagsToBigEndian(ulong littleEndianFlags)
-    {
-        ulong r = 0;
-        foreach (var (pos, width) in s_branchFields)
-        {
-            var mask = width == 64 ? ulong.MaxValue : (1UL << width) - 1;
-            var field = (littleEndianFlags >> pos) & mask;
-            r |= field << (64 - pos - width);
-        }
-        return r;
-    }
+    public static ulong BranchFlagsToBigEndian(ulong littleEndianFlags) => Stackweave.Formats.PerfData.PerfBranchFlags.ToBigEndianLayout(littleEndianFlags);
 
     /// <summary>Builds little-endian branch flags from their fields.</summary>
     public static ulong BranchFlags(bool mispred, bool predicted, bool inTx, bool abort, ushort cycles, int type = 0, int spec = 0, int newType = 0, int priv = 0)

@@ -186,7 +186,13 @@ public sealed partial class PerfDataFile
             if ((attr.BranchSampleType & BranchHwIndex) != 0) s.BranchHwIndex = c.U64();
             if (nr * 24 > (ulong)c.Remaining) throw new PerfTruncatedException(c.Pos, (int)Math.Min(int.MaxValue, nr * 24));
             var br = new BranchEntry[nr];
-            for (var i = 0; i < br.Length; i++) br[i] = new BranchEntry(c.U64(), c.U64(), c.U64());
+            for (var i = 0; i < br.Length; i++)
+            {
+                var from = c.U64();
+                var to = c.U64();
+                var flags = c.U64();
+                br[i] = new BranchEntry(from, to, IsBigEndian ? PerfBranchFlags.FromBigEndianLayout(flags) : flags);
+            }
             s.Branches = br;
         }
         if ((t & SampleFormat.RegsUser) != 0)

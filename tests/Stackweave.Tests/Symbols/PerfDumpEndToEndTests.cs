@@ -30,7 +30,7 @@ public partial class PerfDumpEndToEndTests
 
     // C++ and Go user code, and a system-wide capture (kernel, bash, libc, forks); the other captures repeat these.
     public static IEnumerable<string> Dumps() =>
-        new[] { "cpp-fp", "go-fp", "system-wide" }.Select(d => RepoPaths.TestData(d, "perf.data.dump.txt")).Where(File.Exists);
+        new[] { "cpp-fp", "go-fp", "system-wide" }.Select(d => RepoPaths.TestData(d, "perf.data.dump.txt"));
 
     [Fact]
     public void SymbolizerMatchesPerfScriptOnEveryCapturedFrame()
@@ -40,7 +40,7 @@ public partial class PerfDumpEndToEndTests
         foreach (var dump in Dumps())
             total += Check(dump, failures);
         Assert.True(failures.Count == 0, string.Join('\n', failures.Take(40)));
-        Assert.True(!Dumps().Any() || total > 100, FormattableString.Invariant($"only {total} frames compared"));
+        Assert.True(total > 100, FormattableString.Invariant($"only {total} frames compared"));
     }
 
     private static int Check(string dump, List<string> failures)

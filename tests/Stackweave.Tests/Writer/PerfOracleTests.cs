@@ -11,11 +11,9 @@ public class PerfOracleTests
 {
     private const string Perf = "/usr/bin/perf";
 
-    [Fact]
+    [RequiresToolFact(Perf)]
     public void PerfReportCountsRandomCaptures()
     {
-        // perf is part of this project's machine (see /work/shared); without it there is no oracle to ask
-        if (!File.Exists(Perf)) return;
         // little-endian files and pipes and big-endian files: perf 6.1 mis-reads big-endian pipes with attrs other than
         // 128 bytes, and its report --stats cannot read compressed pipes (see Data/README.md)
         // perf 6.1 has no byte-swap for KSYMBOL and BPF_EVENT records (their swap ops in tools/perf/util/session.c came

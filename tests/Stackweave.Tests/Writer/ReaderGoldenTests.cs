@@ -35,19 +35,13 @@ public class ReaderGoldenTests
         Assert.Equal(perf, f.RecordCounts);
     }
 
-    /// <summary>Reader gap on branch perfreader (a1e6b97): BranchEntry.Flags of a big-endian capture is the raw
-    /// big-endian bitfield word instead of the little-endian layout perf decodes (tools/perf/util/evsel.c
-    /// evsel__bitfield_swap_branch_flags), so cycles/mispred/predicted come out wrong.</summary>
-    private const string BigEndianBranchFlagsGap =
-        "reader gap: big-endian BranchEntry.Flags not converted to the little-endian perf_branch_entry layout (cycles 0 instead of 12)";
-
     [Theory]
     [InlineData("le-file-branch")]
     [InlineData("le-file-hwidx-weight")]
     [InlineData("le-file-readgroup")]
     [InlineData("le-file-records")]
     [InlineData("le-file-ver0")]
-    [InlineData("be-file", Skip = BigEndianBranchFlagsGap)]
+    [InlineData("be-file")]
     [InlineData("le-pipe")]
     [InlineData("be-pipe")]
     [InlineData("le-file-zstd")]
