@@ -220,43 +220,48 @@ public static class FoldedWriter
         res.KeptEvent = eventFilter.Length > 0 ? eventFilter : null;
         res.EventDefaulted = eventDefaulted;
 
-        // ---- build each distinct stack's text once, merge equal texts, sort like Perl's `sort { $a cmp $b }` ----
-        // Per location and variant (offset printed?, java process?): the frames joined as ";a;b", null until computed.
-        var frameCache = new string?[4][];
+        // ---- fold each distinct stack's text through a tree of texts, merge equal texts, sort like Perl's `sort { $a cmp $b }` ----
+        // Stacks that differ only in addresses fold to the same text: a second prefix tree over the frame texts
+        // (parent text node, frame text) is walked once per stack node, and a line's string is built once per
+        // distinct output line, never once per stack.
+        var variants = new FoldVariant?[4];
         var locs = new List<int>();
         var line = new StringBuilder();
-        var merged = new Dictionary<string, UInt128>(StringComparer.Ordinal);
-        var sb = new StringBuilder();
+        var byText = new Dictionary<long, UInt128>();
         foreach (var (key, count) in agg)
         {
-            var pn = pnames[(int)(key >> 33)];
+            var pnId = (int)(key >> 33);
+            var pn = pnames[pnId];
             var stack = (int)((key >> 1) & 0xFFFFFFFFL) - 1;
             var withOffset = (key & 1) != 0;
             var java = pn.StartsWith("java", StringComparison.Ordinal);
+            var v = variants[(withOffset ? 1 : 0) | (java ? 2 : 0)] ??= new FoldVariant(profile);
+            var node = v.TextNode(stack, locs, loc =>
+            {
+                line.Clear();
+                line.Append('\t');
+                layout.AppendFrame(line, loc, withOffset);
+                var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs);
+                return frames is null || frames.Length == 0 ? "" : ";" + string.Join(';', frames);
+            });
+            var variantIndex = (withOffset ? 1 : 0) | (java ? 2 : 0);
+            var textKey = ((long)pnId << 34) | ((long)variantIndex << 32) | (uint)(node + 1);
+            CollectionsMarshal.GetValueRefOrAddDefault(byText, textKey, out _) += count;
+        }
+        var merged = new Dictionary<string, UInt128>(StringComparer.Ordinal);
+        var sb = new StringBuilder();
+        foreach (var (textKey, count) in byText)
+        {
+            var pn = pnames[(int)(textKey >> 34)];
+            var v = variants[(int)((textKey >> 32) & 3)]!;
+            var node = (int)(uint)textKey - 1;
             sb.Clear();
             sb.Append(pn);
-            profile.Stacks.LeafFirst(stack, locs);
-            var noRoot = pn.Length == 0; // generic profiles without threads: no process-name frame
-            var cache = frameCache[(withOffset ? 1 : 0) | (java ? 2 : 0)] ??= new string?[profile.Locations.Count];
-            for (var k = locs.Count - 1; k >= 0; k--)
-            {
-                var loc = locs[k];
-                var joined = cache[loc];
-                if (joined is null)
-                {
-                    line.Clear();
-                    line.Append('\t');
-                    layout.AppendFrame(line, loc, withOffset);
-                    var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs);
-                    joined = frames is null || frames.Length == 0 ? "" : ";" + string.Join(';', frames);
-                    cache[loc] = joined;
-                }
-                sb.Append(joined);
-            }
-            if (noRoot && sb.Length > 0 && sb[0] == ';') sb.Remove(0, 1);
+            v.AppendText(node, sb, locs);
+            if (pn.Length == 0 && sb.Length > 0 && sb[0] == ';') sb.Remove(0, 1); // generic profiles without threads: no process-name frame
             if (sb.Length == 0) continue;
-            var s = sb.ToString();
-            merged[s] = merged.TryGetValue(s, out var c) ? c + count : count;
+            var str = sb.ToString();
+            merged[str] = merged.TryGetValue(str, out var c) ? c + count : count;
         }
         var list = merged.ToList();
         list.Sort((a, b) => Utf8Order.Compare(a.Key, b.Key));
@@ -293,6 +298,58 @@ public static class FoldedWriter
 }
 
 /// <summary>Orders strings by their UTF-8 bytes (Perl's <c>cmp</c> on the script's byte strings).</summary>
+/// <summary>Folded texts of one output variant (offsets shown or not, java tidying or not) as a prefix tree over frame texts.</summary>
+internal sealed class FoldVariant(Profile profile)
+{
+    private readonly int[] _nodeOfStack = new int[profile.Stacks.Count]; // text node + 2; 0 = not computed yet
+    private readonly string?[] _textOfLocation = new string?[profile.Locations.Count];
+    private readonly List<int> _parent = [];
+    private readonly List<string> _text = [];
+    private readonly Dictionary<(int Parent, string Text), int> _nodes = [];
+
+    /// <summary>The text node of a stack (-1 for an empty text), computing what its prefixes need once.</summary>
+    public int TextNode(int stack, List<int> pending, Func<int, string> frameText)
+    {
+        if (stack < 0) return -1;
+        // walk up to the nearest stack whose node is known, then fill in root-first
+        pending.Clear();
+        var s = stack;
+        while (s >= 0 && _nodeOfStack[s] == 0)
+        {
+            pending.Add(s);
+            s = profile.Stacks.Parent(s);
+        }
+        var node = s >= 0 ? _nodeOfStack[s] - 2 : -1;
+        for (var k = pending.Count - 1; k >= 0; k--)
+        {
+            var st = pending[k];
+            var loc = profile.Stacks.Location(st);
+            var text = _textOfLocation[loc] ??= frameText(loc);
+            if (text.Length > 0)
+            {
+                if (!_nodes.TryGetValue((node, text), out var child))
+                {
+                    child = _parent.Count;
+                    _parent.Add(node);
+                    _text.Add(text);
+                    _nodes.Add((node, text), child);
+                }
+                node = child;
+            }
+            _nodeOfStack[st] = node + 2;
+        }
+        return node;
+    }
+
+    /// <summary>Appends a text node's frames, root first.</summary>
+    public void AppendText(int node, StringBuilder sb, List<int> scratch)
+    {
+        scratch.Clear();
+        for (var n = node; n >= 0; n = _parent[n]) scratch.Add(n);
+        for (var k = scratch.Count - 1; k >= 0; k--) sb.Append(_text[scratch[k]]);
+    }
+}
+
 internal static class Utf8Order
 {
     /// <summary>Compares two strings in UTF-8 byte order (equal to code point order).</summary>

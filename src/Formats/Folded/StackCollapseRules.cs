@@ -7,28 +7,45 @@ namespace Stackweave.Formats.Folded;
 /// The text rules of FlameGraph's stackcollapse-perf.pl (commit 41fee1f, 2024-10-21), restated as .NET regular expressions
 /// with Perl's byte-string character classes spelled out (\s = [ \t\n\r\f\v], \d = [0-9], \w = [A-Za-z0-9_]).
 /// </summary>
-internal static class StackCollapseRules
+internal static partial class StackCollapseRules
 {
     private const string Ws = @"[ \t\n\r\f\v]";
     private const string NonWs = @"[^ \t\n\r\f\v]";
 
     /// <summary>Header line: comm, then pid (or tid), then optionally /tid.</summary>
-    public static readonly Regex Header = new("^(" + NonWs + ".+?)" + Ws + "+([0-9]+)/*([0-9]+)*" + Ws + "+",
-        RegexOptions.CultureInvariant);
+    public static Regex Header => HeaderRegex();
+
+    [GeneratedRegex("^(" + NonWs + ".+?)" + Ws + "+([0-9]+)/*([0-9]+)*" + Ws + "+", RegexOptions.CultureInvariant)]
+    private static partial Regex HeaderRegex();
 
     /// <summary>Event at the end of a header line: optional period digits, then the event name followed by a colon.</summary>
-    public static readonly Regex Event = new(":" + Ws + "*([0-9]+)*" + Ws + "+(" + NonWs + "+):" + Ws + "*$",
-        RegexOptions.CultureInvariant);
+    public static Regex Event => EventRegex();
+
+    [GeneratedRegex(":" + Ws + "*([0-9]+)*" + Ws + "+(" + NonWs + "+):" + Ws + "*$", RegexOptions.CultureInvariant)]
+    private static partial Regex EventRegex();
 
     /// <summary>Callchain line: address, symbol text, (dso).</summary>
-    public static readonly Regex Frame = new("^" + Ws + "*([A-Za-z0-9_]+)" + Ws + "*(.+) \\((.*)\\)",
-        RegexOptions.CultureInvariant);
+    public static Regex Frame => FrameRegex();
 
-    private static readonly Regex s_offset = new(@"\+0x[0-9a-f]+$", RegexOptions.CultureInvariant);
-    private static readonly Regex s_dotParen = new(@"\.\(.*\)\.", RegexOptions.CultureInvariant);
-    private static readonly Regex s_paren = new(@"\((?!anonymous namespace\)).*", RegexOptions.CultureInvariant);
-    private static readonly Regex s_kernelMod = new(@"(^\[|vmlinux$)", RegexOptions.CultureInvariant);
-    private static readonly Regex s_jitMod = new(@"/tmp/perf-[0-9]+\.map", RegexOptions.CultureInvariant);
+    [GeneratedRegex("^" + Ws + "*([A-Za-z0-9_]+)" + Ws + "*(.+) \\((.*)\\)", RegexOptions.CultureInvariant)]
+    private static partial Regex FrameRegex();
+
+    private static readonly Regex s_offset = OffsetRegex();
+    private static readonly Regex s_dotParen = DotParenRegex();
+    private static readonly Regex s_paren = ParenRegex();
+    private static readonly Regex s_kernelMod = KernelModRegex();
+    private static readonly Regex s_jitMod = JitModRegex();
+
+    [GeneratedRegex(@"\+0x[0-9a-f]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex OffsetRegex();
+    [GeneratedRegex(@"\.\(.*\)\.", RegexOptions.CultureInvariant)]
+    private static partial Regex DotParenRegex();
+    [GeneratedRegex(@"\((?!anonymous namespace\)).*", RegexOptions.CultureInvariant)]
+    private static partial Regex ParenRegex();
+    [GeneratedRegex(@"(^\[|vmlinux$)", RegexOptions.CultureInvariant)]
+    private static partial Regex KernelModRegex();
+    [GeneratedRegex(@"/tmp/perf-[0-9]+\.map", RegexOptions.CultureInvariant)]
+    private static partial Regex JitModRegex();
 
     /// <summary>True for the characters Perl's \s matches in a byte string.</summary>
     public static bool IsPerlSpace(char c) => c is ' ' or '\t' or '\n' or '\r' or '\f' or '\v';

@@ -13,13 +13,52 @@ public static class PerfProfileBuilder
     {
         var profile = new Profile(SampleTypes);
         var state = new State(file, profile, options);
-        foreach (var record in file.Records())
-        {
-            var sampleIndex = state.Process(record);
-            onRecord?.Invoke(record, sampleIndex);
-        }
+        foreach (var batch in DecodeAhead(file))
+            foreach (var record in batch)
+            {
+                var sampleIndex = state.Process(record);
+                onRecord?.Invoke(record, sampleIndex);
+            }
         state.Finish();
         return profile;
+    }
+
+    /// <summary>
+    /// Decodes records on a second thread, in batches, while the caller builds from the previous ones: decoding and
+    /// building each take about half of the time. Order is kept; a decoding error is rethrown here, in order.
+    /// </summary>
+    private static IEnumerable<PerfRecord[]> DecodeAhead(PerfDataFile file)
+    {
+        const int BatchSize = 2048;
+        using var queue = new System.Collections.Concurrent.BlockingCollection<PerfRecord[]>(boundedCapacity: 8);
+        Exception? failure = null;
+        var producer = new Thread(() =>
+        {
+            try
+            {
+                var batch = new List<PerfRecord>(BatchSize);
+                foreach (var r in file.Records())
+                {
+                    batch.Add(r);
+                    if (batch.Count == BatchSize) { queue.Add([.. batch]); batch.Clear(); }
+                }
+                if (batch.Count > 0) queue.Add([.. batch]);
+            }
+            catch (Exception e) { failure = e; }
+            finally { queue.CompleteAdding(); }
+        }) { IsBackground = true, Name = "perf.data decoder" };
+        producer.Start();
+        try
+        {
+            foreach (var batch in queue.GetConsumingEnumerable()) yield return batch;
+        }
+        finally
+        {
+            // An abandoned enumeration (an exception while building) lets the decoder finish into the void.
+            while (!queue.IsCompleted) queue.TryTake(out _, 50);
+            producer.Join();
+        }
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
     }
 
     /// <summary>Maps perf's attr.type to the model's event kind (include/uapi/linux/perf_event.h enum perf_type_id).</summary>
