@@ -52,6 +52,13 @@ public class ExampleTests
     [InlineData("_ZTCN3zoo7DiamondE0_NS_4LeftE", "construction vtable for zoo::Left-in-zoo::Diamond")]
     [InlineData("_ZNSsC1Ev", "std::basic_string<char, std::char_traits<char>, std::allocator<char> >::basic_string")]
     [InlineData("_ZNSs4swapERSs", "std::string::swap")]
+    // OCaml: printed by perf probe -F for a generated shared object (Data/README.md, "OCaml").
+    [InlineData("camlStdlib__array__map_154", "Stdlib.array.map_154")]
+    [InlineData("camlStdlib__anon_fn$5bstdlib$2eml$3a334$2c0$2d$2d54$5d_1453", "Stdlib.anon_fn[stdlib.ml:334,0--54]_1453")]
+    [InlineData("camlStdlib__bytes__$2b$2b_2205", "Stdlib.bytes.++_2205")]
+    [InlineData("camlA__", "A.")]
+    [InlineData("camlB$4A$4a", "BJJ")]
+    [InlineData("camlX$zz", "X$zz")]
     public void Perf_is_perf(string mangled, string expected) =>
         Assert.Equal(expected, Demangler.Demangle(mangled, DemangleStyle.Perf));
 
@@ -62,6 +69,7 @@ public class ExampleTests
     [InlineData("_Z1fS_")]
     [InlineData("_Z1fIT_Ev")]
     [InlineData("_R")]
+    [InlineData("camlfoo")]
     [InlineData("")]
     public void Not_demangled_returns_null(string name)
     {

@@ -6,8 +6,8 @@ public enum DemangleStyle
     /// <summary>
     /// What perf 6.1 (Debian build, libiberty linked statically, no libbfd) shows in <c>perf script</c>:
     /// libiberty <c>cplus_demangle(name, DMGL_NO_OPTS)</c> — no parameter lists, no return types, no clone
-    /// suffixes, abbreviated std substitutions (<c>std::string</c>), Rust without the <c>::h&lt;hash&gt;</c>
-    /// (tools/perf/util/symbol-elf.c <c>demangle_sym</c>, perf 6.1).
+    /// suffixes, abbreviated std substitutions (<c>std::string</c>), Rust without the <c>::h&lt;hash&gt;</c>, then
+    /// then perf's own OCaml fallback (tools/perf/util/symbol-elf.c <c>demangle_sym</c>, perf 6.1).
     /// </summary>
     Perf,
 
@@ -28,17 +28,26 @@ public static class Demangler
     /// </summary>
     public static string? Demangle(string mangled, DemangleStyle style)
     {
-        if (mangled is null || mangled.Length < 2 || mangled[0] != '_')
+        if (mangled is null || mangled.Length < 2)
         {
             return null;
         }
 
         bool full = style == DemangleStyle.Full;
+        if (mangled[0] != '_')
+        {
+            // perf's demangle_sym falls back to its OCaml demangler when libiberty gives nothing (its Java
+            // fallback, for "L<class>;<method>(...)" names, is not reproduced). c++filt has neither.
+            return full ? null : PerfOcaml.Demangle(mangled);
+        }
+
         try
         {
             // libiberty cplus_demangle in auto mode (cplus-dem.c): Rust first, because legacy Rust names
             // are also valid Itanium names, then the GNU v3 (Itanium) demangler.
-            string? rust = RustDemangler.Demangle(mangled, verbose: full);
+            // A legacy Rust name needs a "17h" hash segment, so most C++ names skip the Rust attempt.
+            bool maybeRust = mangled[1] == 'R' || mangled.Contains("17h", StringComparison.Ordinal);
+            string? rust = maybeRust ? RustDemangler.Demangle(mangled, verbose: full) : null;
             if (rust is not null)
             {
                 return rust;

@@ -1110,7 +1110,12 @@ internal sealed class ItaniumParser
     /// <summary>Reads cv-qualifiers into a chain head..tail (each qualifier's Left is the next one).</summary>
     private bool CvQualifiers(ref Node? head, ref Node? tail, bool memberFn)
     {
-        var chain = new List<Node>(0);
+        if (!NextIsTypeQual(Peek, PeekNext))
+        {
+            return true;
+        }
+
+        var chain = new List<Node>(2);
         while (NextIsTypeQual(Peek, PeekNext))
         {
             char peek = Next();
