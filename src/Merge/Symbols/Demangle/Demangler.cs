@@ -6,7 +6,7 @@ public enum DemangleStyle
     /// <summary>
     /// What perf 6.1 (Debian build, libiberty linked statically, no libbfd) shows in <c>perf script</c>:
     /// libiberty <c>cplus_demangle(name, DMGL_NO_OPTS)</c> — no parameter lists, no return types, no clone
-    /// suffixes, abbreviated std substitutions (<c>std::string</c>), Rust without the <c>::h&lt;hash&gt;</c>, then
+    /// suffixes, abbreviated std substitutions (<c>std::string</c>), Rust without the <c>::h&lt;hash&gt;</c>,
     /// then perf's own OCaml fallback (tools/perf/util/symbol-elf.c <c>demangle_sym</c>, perf 6.1).
     /// </summary>
     Perf,
