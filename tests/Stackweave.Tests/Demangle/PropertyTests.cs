@@ -34,7 +34,7 @@ public class PropertyTests
     [Property(MaxTest = 2000)]
     public bool Random_strings_never_throw(string? s) => Survives(s ?? string.Empty);
 
-    [Property(MaxTest = 3000)]
+    [Property(MaxTest = 10000)]
     public bool Random_mangling_alphabet_strings_never_throw(bool rust, int[]? picks)
     {
         var sb = new System.Text.StringBuilder(rust ? "_R" : "_Z");
@@ -46,7 +46,7 @@ public class PropertyTests
         return Survives(sb.ToString());
     }
 
-    [Property(MaxTest = 5000)]
+    [Property(MaxTest = 20000)]
     public bool Mutated_real_names_never_throw(int seed, int[]? raw)
     {
         string[] seeds = Seeds.Value;

@@ -23,7 +23,8 @@ public static class Demangler
 {
     /// <summary>
     /// Demangles <paramref name="mangled"/> as the tool chosen by <paramref name="style"/> would show it, or
-    /// returns null when that tool would leave the name as it is (not mangled, or malformed). Never throws;
+    /// returns null when that tool would leave the name as it is (not mangled, or malformed). Never throws (no
+    /// catch either: the parsers check every bound; the FsCheck properties exercise that);
     /// recursion depth and output length are bounded.
     /// </summary>
     public static string? Demangle(string mangled, DemangleStyle style)
@@ -41,32 +42,24 @@ public static class Demangler
             return full ? null : PerfOcaml.Demangle(mangled);
         }
 
-        try
+        // libiberty cplus_demangle in auto mode (cplus-dem.c): Rust first, because legacy Rust names
+        // are also valid Itanium names, then the GNU v3 (Itanium) demangler.
+        // A legacy Rust name needs a "17h" hash segment, so most C++ names skip the Rust attempt.
+        bool maybeRust = mangled[1] == 'R' || mangled.Contains("17h", StringComparison.Ordinal);
+        string? rust = maybeRust ? RustDemangler.Demangle(mangled, verbose: full) : null;
+        if (rust is not null)
         {
-            // libiberty cplus_demangle in auto mode (cplus-dem.c): Rust first, because legacy Rust names
-            // are also valid Itanium names, then the GNU v3 (Itanium) demangler.
-            // A legacy Rust name needs a "17h" hash segment, so most C++ names skip the Rust attempt.
-            bool maybeRust = mangled[1] == 'R' || mangled.Contains("17h", StringComparison.Ordinal);
-            string? rust = maybeRust ? RustDemangler.Demangle(mangled, verbose: full) : null;
-            if (rust is not null)
-            {
-                return rust;
-            }
-
-            string? cxx = ItaniumDemangler.Demangle(mangled, full);
-            if (cxx is not null && !full)
-            {
-                // perf's demangle_sym: when the libiberty output still looks like a legacy Rust name
-                // (ends with ::h<16 hex>), perf's own util/demangle-rust.c rewrites it in place.
-                cxx = PerfRust.DemangleInPlace(cxx);
-            }
-
-            return cxx;
+            return rust;
         }
-        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentException or InvalidOperationException or OverflowException)
+
+        string? cxx = ItaniumDemangler.Demangle(mangled, full);
+        if (cxx is not null && !full)
         {
-            // Defensive only: the parsers check bounds themselves; a bug must not escape as an exception.
-            return null;
+            // perf's demangle_sym: when the libiberty output still looks like a legacy Rust name
+            // (ends with ::h<16 hex>), perf's own util/demangle-rust.c rewrites it in place.
+            cxx = PerfRust.DemangleInPlace(cxx);
         }
+
+        return cxx;
     }
 }

@@ -15,7 +15,7 @@ internal sealed class ItaniumParser
 
     private readonly string _s;
     private int _pos;
-    private readonly List<Node> _subs = new();
+    private readonly List<Node> _subs = new(16);
     private Node? _lastName;
     private bool _isExpression;
     private bool _isConversion;

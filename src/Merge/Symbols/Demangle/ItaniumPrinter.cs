@@ -45,7 +45,7 @@ internal sealed class ItaniumPrinter
         public Tpl? Templates;
     }
 
-    private readonly StringBuilder _sb = new();
+    private readonly StringBuilder _sb = new(256);
     private Tpl? _templates;
     private Mod? _modifiers;
     private int _packIndex;
@@ -54,7 +54,7 @@ internal sealed class ItaniumPrinter
     private int _recursion;
 
     // Components being printed, innermost last (libiberty dpi->component_stack).
-    private readonly List<Node> _stack = new();
+    private readonly List<Node> _stack = new(32);
 
     // Template scope in force when a template parameter under a reference was first printed
     // (libiberty d_saved_scope); a later visit through a substitution prints it in that scope.
