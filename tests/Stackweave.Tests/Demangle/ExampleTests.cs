@@ -34,6 +34,7 @@ public class ExampleTests
     [InlineData("_ZN1AUt_3fooEv", "A::{unnamed type#1}::foo()")]
     [InlineData("_ZNSs4swapERSs", "std::basic_string<char, std::char_traits<char>, std::allocator<char> >::swap(std::basic_string<char, std::char_traits<char>, std::allocator<char> >&)")]
     [InlineData("_Z1fIJidEEvDpT_", "void f<int, double>(int, double)")]
+    [InlineData("_ZN4llvm22containsIrreducibleCFGIPKNS_10BasicBlockEKNS_25ReversePostOrderTraversalIPKNS_8FunctionENS_11GraphTraitsIS7_EEEEKNS_8LoopInfoENS8_IS3_EEEEbRT0_RKT1_", "bool llvm::containsIrreducibleCFG<llvm::BasicBlock const*, llvm::ReversePostOrderTraversal<llvm::Function const*, llvm::GraphTraits<llvm::Function const*> > const, llvm::LoopInfo const, llvm::GraphTraits<llvm::BasicBlock const*> >(llvm::ReversePostOrderTraversal<llvm::Function const*, llvm::GraphTraits<llvm::Function const*> > const&, llvm::LoopInfo const&)")]
     [InlineData("_Z1fDTcl1gfp_EE", "f(decltype (g({parm#1})))")]
     [InlineData("_ZN4core3ptr13drop_in_place17h0123456789abcdefE", "core::ptr::drop_in_place::h0123456789abcdef")]
     [InlineData("_RNvC6_123foo3bar", "123foo[0]::bar")]

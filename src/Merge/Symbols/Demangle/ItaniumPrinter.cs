@@ -478,6 +478,30 @@ internal sealed class ItaniumPrinter
             case NodeKind.Restrict:
             case NodeKind.Volatile:
             case NodeKind.Const:
+                {
+                    // The same cv-qualifier can reach the stack twice (a qualified template argument
+                    // qualified again): print it once, as libiberty does.
+                    for (Mod? p = _modifiers; p is not null; p = p.Next)
+                    {
+                        if (!p.Printed)
+                        {
+                            if (p.Node.Kind is not (NodeKind.Restrict or NodeKind.Volatile or NodeKind.Const))
+                            {
+                                break;
+                            }
+
+                            if (p.Node.Kind == dc.Kind)
+                            {
+                                PrintComp(dc.Left);
+                                return;
+                            }
+                        }
+                    }
+
+                    PrintModifier(dc, dc.Left);
+                    return;
+                }
+
             case NodeKind.Pointer:
             case NodeKind.Complex:
             case NodeKind.Imaginary:
