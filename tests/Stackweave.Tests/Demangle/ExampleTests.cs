@@ -60,6 +60,22 @@ public class ExampleTests
     [InlineData("camlA__", "A.")]
     [InlineData("camlB$4A$4a", "BJJ")]
     [InlineData("camlX$zz", "X$zz")]
+    // Java (JIT method names): printed by perf probe -F for a generated shared object (Data/README.md, "Java").
+    [InlineData("Ljava/lang/Object;toString()Ljava/lang/String;", "java.lang.Object.toString()")]
+    [InlineData("Lcom/example/Foo;bar(I[JLjava/lang/String;Z)V", "com.example.Foo.bar(int, long[], java.lang.String, boolean)")]
+    [InlineData("LFoo;baz([[ILFoo;)I", "Foo.baz(int[][], Foo)")]
+    [InlineData("Lcom/a/B$Inner;run()V", "com.a.B$Inner.run()")]
+    [InlineData("LFoo;<init>()V", "Foo<init>()")]
+    [InlineData("Lx;y(Q)V", "x.y(Q)")]
+    [InlineData("Lp/q;r(Lp/q;Lp/q;)V", "p.q.r(p.q, p.q)")]
+    [InlineData("LA;m([Ljava/lang/String;I)V", "A.m(java.lang.String, int[])")]
+    [InlineData("LA;m(V)V", "A.m(void)")]
+    [InlineData("LA;m()", "A.m()")]
+    [InlineData("LA;m(I)Lx/y;", "A.m(int)")]
+    [InlineData("LA;m([)V", "A.m()")]
+    [InlineData("LA;m([[Lx;[J)V", "A.m(x, long[][][])")]
+    [InlineData("L;m()V", ".m()")]
+    [InlineData("LA;1m()V", "A1m()")]
     public void Perf_is_perf(string mangled, string expected) =>
         Assert.Equal(expected, Demangler.Demangle(mangled, DemangleStyle.Perf));
 
@@ -76,6 +92,21 @@ public class ExampleTests
     {
         Assert.Null(Demangler.Demangle(name, DemangleStyle.Full));
     }
+
+    // perf printed these unchanged (same generated shared objects as the Java examples).
+    [Theory]
+    [InlineData("LFoo;m(")]
+    [InlineData("X;y()V")]
+    [InlineData("foo(bar)")]
+    [InlineData("a)b")]
+    [InlineData("noparen")]
+    [InlineData("LA/B;m/n()V")]
+    [InlineData("LA;;m()V")]
+    [InlineData("LA;m(L)V")]
+    [InlineData("LA;m(Lx/y)V")]
+    [InlineData("camlfoo")]
+    [InlineData("main.cold")]
+    public void Perf_leaves_alone(string name) => Assert.Null(Demangler.Demangle(name, DemangleStyle.Perf));
 
     [Fact]
     public void Names_over_1024_characters_are_left_alone_like_libiberty()

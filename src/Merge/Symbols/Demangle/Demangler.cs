@@ -7,7 +7,7 @@ public enum DemangleStyle
     /// What perf 6.1 (Debian build, libiberty linked statically, no libbfd) shows in <c>perf script</c>:
     /// libiberty <c>cplus_demangle(name, DMGL_NO_OPTS)</c> — no parameter lists, no return types, no clone
     /// suffixes, abbreviated std substitutions (<c>std::string</c>), Rust without the <c>::h&lt;hash&gt;</c>,
-    /// then perf's own OCaml fallback (tools/perf/util/symbol-elf.c <c>demangle_sym</c>, perf 6.1).
+    /// then perf's own OCaml and Java fallbacks (tools/perf/util/symbol-elf.c <c>demangle_sym</c>, perf 6.1).
     /// </summary>
     Perf,
 
@@ -37,9 +37,9 @@ public static class Demangler
         bool full = style == DemangleStyle.Full;
         if (mangled[0] != '_')
         {
-            // perf's demangle_sym falls back to its OCaml demangler when libiberty gives nothing (its Java
-            // fallback, for "L<class>;<method>(...)" names, is not reproduced). c++filt has neither.
-            return full ? null : PerfOcaml.Demangle(mangled);
+            // perf's demangle_sym falls back to its OCaml, then its Java demangler when libiberty gives
+            // nothing. c++filt has neither.
+            return full ? null : PerfOcaml.Demangle(mangled) ?? PerfJava.Demangle(mangled);
         }
 
         // libiberty cplus_demangle in auto mode (cplus-dem.c): Rust first, because legacy Rust names
@@ -53,13 +53,19 @@ public static class Demangler
         }
 
         string? cxx = ItaniumDemangler.Demangle(mangled, full);
-        if (cxx is not null && !full)
+        if (full)
         {
-            // perf's demangle_sym: when the libiberty output still looks like a legacy Rust name
-            // (ends with ::h<16 hex>), perf's own util/demangle-rust.c rewrites it in place.
-            cxx = PerfRust.DemangleInPlace(cxx);
+            return cxx;
         }
 
-        return cxx;
+        if (cxx is null)
+        {
+            // Names starting with '_' are never OCaml ("caml" + upper case) but can still reach perf's Java pass.
+            return PerfJava.Demangle(mangled);
+        }
+
+        // perf's demangle_sym: when the libiberty output still looks like a legacy Rust name
+        // (ends with ::h<16 hex>), perf's own util/demangle-rust.c rewrites it in place.
+        return PerfRust.DemangleInPlace(cxx);
     }
 }
