@@ -11,6 +11,9 @@ public class ExampleTests
     [Theory]
     [InlineData("_Z3fibj", "fib(unsigned int)")]
     [InlineData("_Z3foo", "foo")]
+    [InlineData("._Z3foov", ".foo()")]
+    [InlineData("$_Z3foov", "foo()")]
+    [InlineData("._ZN3foo3barEv.cold", ".foo::bar() [clone .cold]")]
     [InlineData("_ZN3fooE", "foo")]
     [InlineData("_ZL6workeriliPm.cold", "worker(int, long, int, unsigned long*) [clone .cold]")]
     [InlineData("_ZN3zoo11apply_twiceIZ4mainEUliE_EEmT_i.constprop.0", "unsigned long zoo::apply_twice<main::{lambda(int)#1}>(main::{lambda(int)#1}, int) [clone .constprop.0]")]
@@ -87,6 +90,7 @@ public class ExampleTests
     [InlineData("_Z1fIT_Ev")]
     [InlineData("_R")]
     [InlineData("camlfoo")]
+    [InlineData(".._Z3foov")]
     [InlineData("")]
     public void Not_demangled_returns_null(string name)
     {

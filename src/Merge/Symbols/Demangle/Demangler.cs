@@ -35,6 +35,14 @@ public static class Demangler
         }
 
         bool full = style == DemangleStyle.Full;
+        if (full && (mangled[0] == '.' || mangled[0] == '$'))
+        {
+            // c++filt (cxxfilt.c demangle_it) skips one leading '.' or '$' (assembler decorations), demangles
+            // the rest, and puts a '.' back in front; a '$' is dropped.
+            string? inner = mangled.Length > 1 && mangled[1] == '_' ? Demangle(mangled.Substring(1), style) : null;
+            return inner is null ? null : (mangled[0] == '.' ? "." + inner : inner);
+        }
+
         if (mangled[0] != '_')
         {
             // perf's demangle_sym falls back to its OCaml, then its Java demangler when libiberty gives
