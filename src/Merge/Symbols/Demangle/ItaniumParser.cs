@@ -2064,10 +2064,11 @@ internal sealed class ItaniumParser
             case 1:
                 {
                     Node? operand;
+                    bool suffix = false;
                     if (code is not null && (code[0] == 'p' || code[0] == 'm') && code[1] == code[0])
                     {
-                        // pp_ and mm_ are the prefix forms.
-                        Check('_');
+                        // pp_ and mm_ are the prefix forms; pp and mm without '_' are x++ and x--.
+                        suffix = !Check('_');
                     }
 
                     if (op.Kind == NodeKind.Cast && Check('_'))
@@ -2083,7 +2084,13 @@ internal sealed class ItaniumParser
                         operand = Expression1();
                     }
 
-                    return Make(NodeKind.Unary, op, operand);
+                    Node? unary = Make(NodeKind.Unary, op, operand);
+                    if (unary is not null && suffix)
+                    {
+                        unary.Num = 1;
+                    }
+
+                    return unary;
                 }
 
             case 2:

@@ -1268,6 +1268,14 @@ internal sealed class ItaniumPrinter
             }
         }
 
+        if (dc.Num == 1)
+        {
+            // Postfix increment or decrement (pp / mm without the '_' of the prefix form).
+            PrintSubexpr(operand);
+            PrintExprOp(op);
+            return;
+        }
+
         if (op.Kind != NodeKind.Cast)
         {
             PrintExprOp(op);
