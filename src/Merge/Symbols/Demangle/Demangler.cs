@@ -6,8 +6,8 @@ public enum DemangleStyle
     /// <summary>
     /// What perf 6.1 (Debian build, libiberty linked statically, no libbfd) shows in <c>perf script</c>:
     /// libiberty <c>cplus_demangle(name, DMGL_NO_OPTS)</c> — no parameter lists, no return types, no clone
-    /// suffixes, abbreviated std substitutions (<c>std::string</c>), Rust without the <c>::h&lt;hash&gt;</c>
-    /// (tools/perf/util/symbol-elf.c <c>demangle_sym</c>, perf 6.1).
+    /// suffixes, abbreviated std substitutions (<c>std::string</c>), Rust without the <c>::h&lt;hash&gt;</c>,
+    /// then perf's own OCaml and Java fallbacks (tools/perf/util/symbol-elf.c <c>demangle_sym</c>, perf 6.1).
     /// </summary>
     Perf,
 
@@ -23,41 +23,57 @@ public static class Demangler
 {
     /// <summary>
     /// Demangles <paramref name="mangled"/> as the tool chosen by <paramref name="style"/> would show it, or
-    /// returns null when that tool would leave the name as it is (not mangled, or malformed). Never throws;
+    /// returns null when that tool would leave the name as it is (not mangled, or malformed). Never throws (no
+    /// catch either: the parsers check every bound; the FsCheck properties exercise that);
     /// recursion depth and output length are bounded.
     /// </summary>
     public static string? Demangle(string mangled, DemangleStyle style)
     {
-        if (mangled is null || mangled.Length < 2 || mangled[0] != '_')
+        if (mangled is null || mangled.Length < 2)
         {
             return null;
         }
 
         bool full = style == DemangleStyle.Full;
-        try
+        if (full && (mangled[0] == '.' || mangled[0] == '$'))
         {
-            // libiberty cplus_demangle in auto mode (cplus-dem.c): Rust first, because legacy Rust names
-            // are also valid Itanium names, then the GNU v3 (Itanium) demangler.
-            string? rust = RustDemangler.Demangle(mangled, verbose: full);
-            if (rust is not null)
-            {
-                return rust;
-            }
+            // c++filt (cxxfilt.c demangle_it) skips one leading '.' or '$' (assembler decorations), demangles
+            // the rest, and puts a '.' back in front; a '$' is dropped.
+            string? inner = mangled.Length > 1 && mangled[1] == '_' ? Demangle(mangled.Substring(1), style) : null;
+            return inner is null ? null : (mangled[0] == '.' ? "." + inner : inner);
+        }
 
-            string? cxx = ItaniumDemangler.Demangle(mangled, full);
-            if (cxx is not null && !full)
-            {
-                // perf's demangle_sym: when the libiberty output still looks like a legacy Rust name
-                // (ends with ::h<16 hex>), perf's own util/demangle-rust.c rewrites it in place.
-                cxx = PerfRust.DemangleInPlace(cxx);
-            }
+        if (mangled[0] != '_')
+        {
+            // perf's demangle_sym falls back to its OCaml, then its Java demangler when libiberty gives
+            // nothing. c++filt has neither.
+            return full ? null : PerfOcaml.Demangle(mangled) ?? PerfJava.Demangle(mangled);
+        }
 
+        // libiberty cplus_demangle in auto mode (cplus-dem.c): Rust first, because legacy Rust names
+        // are also valid Itanium names, then the GNU v3 (Itanium) demangler.
+        // A legacy Rust name needs a "17h" hash segment, so most C++ names skip the Rust attempt.
+        bool maybeRust = mangled[1] == 'R' || mangled.Contains("17h", StringComparison.Ordinal);
+        string? rust = maybeRust ? RustDemangler.Demangle(mangled, verbose: full) : null;
+        if (rust is not null)
+        {
+            return rust;
+        }
+
+        string? cxx = ItaniumDemangler.Demangle(mangled, full);
+        if (full)
+        {
             return cxx;
         }
-        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentException or InvalidOperationException or OverflowException)
+
+        if (cxx is null)
         {
-            // Defensive only: the parsers check bounds themselves; a bug must not escape as an exception.
-            return null;
+            // Names starting with '_' are never OCaml ("caml" + upper case) but can still reach perf's Java pass.
+            return PerfJava.Demangle(mangled);
         }
+
+        // perf's demangle_sym: when the libiberty output still looks like a legacy Rust name
+        // (ends with ::h<16 hex>), perf's own util/demangle-rust.c rewrites it in place.
+        return PerfRust.DemangleInPlace(cxx);
     }
 }

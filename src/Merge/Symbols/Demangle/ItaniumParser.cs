@@ -15,7 +15,7 @@ internal sealed class ItaniumParser
 
     private readonly string _s;
     private int _pos;
-    private readonly List<Node> _subs = new();
+    private readonly List<Node> _subs = new(16);
     private Node? _lastName;
     private bool _isExpression;
     private bool _isConversion;
@@ -1110,7 +1110,12 @@ internal sealed class ItaniumParser
     /// <summary>Reads cv-qualifiers into a chain head..tail (each qualifier's Left is the next one).</summary>
     private bool CvQualifiers(ref Node? head, ref Node? tail, bool memberFn)
     {
-        var chain = new List<Node>(0);
+        if (!NextIsTypeQual(Peek, PeekNext))
+        {
+            return true;
+        }
+
+        var chain = new List<Node>(2);
         while (NextIsTypeQual(Peek, PeekNext))
         {
             char peek = Next();
@@ -2059,10 +2064,11 @@ internal sealed class ItaniumParser
             case 1:
                 {
                     Node? operand;
+                    bool suffix = false;
                     if (code is not null && (code[0] == 'p' || code[0] == 'm') && code[1] == code[0])
                     {
-                        // pp_ and mm_ are the prefix forms.
-                        Check('_');
+                        // pp_ and mm_ are the prefix forms; pp and mm without '_' are x++ and x--.
+                        suffix = !Check('_');
                     }
 
                     if (op.Kind == NodeKind.Cast && Check('_'))
@@ -2078,7 +2084,13 @@ internal sealed class ItaniumParser
                         operand = Expression1();
                     }
 
-                    return Make(NodeKind.Unary, op, operand);
+                    Node? unary = Make(NodeKind.Unary, op, operand);
+                    if (unary is not null && suffix)
+                    {
+                        unary.Num = 1;
+                    }
+
+                    return unary;
                 }
 
             case 2:

@@ -45,7 +45,7 @@ internal sealed class ItaniumPrinter
         public Tpl? Templates;
     }
 
-    private readonly StringBuilder _sb = new();
+    private readonly StringBuilder _sb = new(256);
     private Tpl? _templates;
     private Mod? _modifiers;
     private int _packIndex;
@@ -54,7 +54,7 @@ internal sealed class ItaniumPrinter
     private int _recursion;
 
     // Components being printed, innermost last (libiberty dpi->component_stack).
-    private readonly List<Node> _stack = new();
+    private readonly List<Node> _stack = new(32);
 
     // Template scope in force when a template parameter under a reference was first printed
     // (libiberty d_saved_scope); a later visit through a substitution prints it in that scope.
@@ -478,6 +478,30 @@ internal sealed class ItaniumPrinter
             case NodeKind.Restrict:
             case NodeKind.Volatile:
             case NodeKind.Const:
+                {
+                    // The same cv-qualifier can reach the stack twice (a qualified template argument
+                    // qualified again): print it once, as libiberty does.
+                    for (Mod? p = _modifiers; p is not null; p = p.Next)
+                    {
+                        if (!p.Printed)
+                        {
+                            if (p.Node.Kind is not (NodeKind.Restrict or NodeKind.Volatile or NodeKind.Const))
+                            {
+                                break;
+                            }
+
+                            if (p.Node.Kind == dc.Kind)
+                            {
+                                PrintComp(dc.Left);
+                                return;
+                            }
+                        }
+                    }
+
+                    PrintModifier(dc, dc.Left);
+                    return;
+                }
+
             case NodeKind.Pointer:
             case NodeKind.Complex:
             case NodeKind.Imaginary:
@@ -1242,6 +1266,14 @@ internal sealed class ItaniumPrinter
                 AppendNum(len);
                 return;
             }
+        }
+
+        if (dc.Num == 1)
+        {
+            // Postfix increment or decrement (pp / mm without the '_' of the prefix form).
+            PrintSubexpr(operand);
+            PrintExprOp(op);
+            return;
         }
 
         if (op.Kind != NodeKind.Cast)
