@@ -94,7 +94,8 @@ public static class Symbolizer
             var hit = state.Resolve(mapping, loc);
             if (hit is { } h)
             {
-                var display = options.Demangle is { } style ? state.Demangled(h.Name, style) : h.Name;
+                // perf demangles user-space ELF symbols only (symbol-elf.c demangle_sym); kallsyms and JIT map names stay as they are.
+                var display = options.Demangle is { } style && mapping?.Kind is MappingKind.User or MappingKind.Vdso ? state.Demangled(h.Name, style) : h.Name;
                 var f = profile.InternFunction(display, h.Name);
                 loc.Lines.Add(new Line(f, 0));
                 loc.SymbolOffset = h.Offset;
