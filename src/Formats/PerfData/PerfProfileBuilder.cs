@@ -244,11 +244,13 @@ public static class PerfProfileBuilder
             var pid = s.SampleId.Pid;
             var tid = s.SampleId.Tid;
             if (pid < 0 && tid >= 0 && _pidOfTid.TryGetValue(tid, out var p)) pid = p;
-            var comm = _comm.TryGetValue(tid, out var c) ? c : _comm.TryGetValue(pid, out c) ? c : DefaultComm(tid);
+            // A task that is exiting samples as pid/tid -1: perf names it ":-1" whatever else was called -1.
+            var comm = tid < 0 ? DefaultComm(tid) : _comm.TryGetValue(tid, out var c) ? c : _comm.TryGetValue(pid, out c) ? c : DefaultComm(tid);
             var thread = profile.InternThread(pid, tid, comm);
 
             _frames.Clear();
             var space = pid >= 0 && _spaces.TryGetValue(pid, out var sp) ? sp : null;
+            var invalid = false;
             if (s.Callchain is { } chain)
             {
                 var kernel = s.CpuMode is PerfConstants.MiscKernel or PerfConstants.MiscGuestKernel;
@@ -257,6 +259,16 @@ public static class PerfProfileBuilder
                 {
                     if (ip >= PerfConstants.ContextMax)
                     {
+                        if (ip is not (PerfConstants.ContextHv or PerfConstants.ContextKernel or PerfConstants.ContextUser
+                            or PerfConstants.ContextGuest or PerfConstants.ContextGuestKernel or PerfConstants.ContextGuestUser))
+                        {
+                            // perf drops the whole chain on an unknown context marker
+                            // (util/machine.c thread__resolve_callchain_sample: "invalid callchain context").
+                            profile.Diagnostics.Count("callchains dropped: invalid context marker");
+                            _frames.Clear();
+                            invalid = true;
+                            break;
+                        }
                         kernel = ip is PerfConstants.ContextKernel or PerfConstants.ContextGuestKernel or PerfConstants.ContextHv;
                         continue;
                     }
@@ -269,7 +281,7 @@ public static class PerfProfileBuilder
                     first = false;
                 }
             }
-            if (_frames.Count == 0 && (s.Attr(file) & SampleFormat.Ip) != 0)
+            if (_frames.Count == 0 && !invalid && (s.Attr(file) & SampleFormat.Ip) != 0)
             {
                 var kernel = s.CpuMode is PerfConstants.MiscKernel or PerfConstants.MiscGuestKernel;
                 _frames.Add(LocationOf(s.Ip, kernel, space, false));

@@ -206,7 +206,9 @@ internal sealed class PerfScriptLayout
     }
 
     /// <summary>Appends a decimal number right-aligned (or left-aligned) in <paramref name="width"/> columns, like printf "%*d" / "%-*d".</summary>
-    internal static StringBuilder AppendNumber(StringBuilder sb, long v, int width, bool left)
+    internal static StringBuilder AppendNumber(StringBuilder sb, long v, int width, bool left) => AppendPadded(sb, v, width, left);
+
+    private static StringBuilder AppendPadded<T>(StringBuilder sb, T v, int width, bool left) where T : ISpanFormattable
     {
         Span<char> buf = stackalloc char[24];
         v.TryFormat(buf, out var n, default, CultureInfo.InvariantCulture);
@@ -236,15 +238,7 @@ internal sealed class PerfScriptLayout
     }
 
     /// <summary>Appends an unsigned decimal number right-aligned in <paramref name="width"/> columns.</summary>
-    internal static StringBuilder AppendNumber(StringBuilder sb, ulong v, int width, bool left)
-    {
-        Span<char> buf = stackalloc char[24];
-        v.TryFormat(buf, out var n, default, CultureInfo.InvariantCulture);
-        if (!left && n < width) sb.Append(' ', width - n);
-        sb.Append(buf[..n]);
-        if (left && n < width) sb.Append(' ', width - n);
-        return sb;
-    }
+    internal static StringBuilder AppendNumber(StringBuilder sb, ulong v, int width, bool left) => AppendPadded(sb, v, width, left);
 
     /// <summary>Appends "%lu.%06lu" (seconds, microseconds) right-aligned in <paramref name="width"/> columns.</summary>
     internal static StringBuilder AppendTimeUsec(StringBuilder sb, ulong ns, int width)

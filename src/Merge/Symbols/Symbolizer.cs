@@ -280,7 +280,14 @@ public static class Symbolizer
         /// <summary>The display form of a symbol name (each distinct name demangled once).</summary>
         public string Demangled(string name, Demangle.DemangleStyle style)
         {
-            if (!_demangled.TryGetValue(name, out var d)) _demangled[name] = d = Demangle.Demangler.Demangle(name, style) ?? name;
+            if (!_demangled.TryGetValue(name, out var d))
+            {
+                // "sym@plt" and versioned "sym@@GLIBC_2.2.5": perf demangles the name and keeps the suffix.
+                var at = name.IndexOf('@', StringComparison.Ordinal);
+                var bare = at > 0 ? name[..at] : name;
+                d = Demangle.Demangler.Demangle(bare, style) is { } dm ? dm + name[bare.Length..] : name;
+                _demangled[name] = d;
+            }
             return d;
         }
 
