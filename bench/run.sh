@@ -6,7 +6,7 @@
 #
 # Needs: root (perf record -a), linux-perf, time, perl, FlameGraph's stackcollapse-perf.pl in
 # $FLAMEGRAPH_DIR (default /work/FlameGraph; not part of this repository).
-# Usage: sudo bench/run.sh            (records bench/work/perf.data if missing)
+# Usage: sudo bench/run.sh            (records bench/work/perf.data if missing; delete it to record anew)
 #        RUNS=5 SECONDS_TO_RECORD=15 sudo bench/run.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,7 +30,8 @@ fi
 samples=$(perf report --stats -i "$data" 2>/dev/null | sed -nE 's/^ *SAMPLE events: *([0-9]+).*/\1/p' | head -1)
 size=$(du -h "$data" | cut -f1)
 
-dotnet publish "$root/src/Cli" -c Release -o "$work/stackweave" >/dev/null
+# Published as a framework-dependent tool, precompiled (ReadyToRun) as a release build of a dotnet tool would be.
+dotnet publish "$root/src/Cli" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/stackweave" >/dev/null
 sw="$work/stackweave/stackweave"
 
 perf script -i "$data" 2>/dev/null | perl "$fg/stackcollapse-perf.pl" > "$work/reference.folded" 2>/dev/null
@@ -51,7 +52,7 @@ measure() { # name, command...; prints "wall_s rss_kb" medians
   local mw mr
   mw=$(printf '%s\n' "${walls[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
   mr=$(printf '%s\n' "${rsss[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
-  echo "$name|$mw|$mr"
+  printf '%s\t%s\t%s\n' "$name" "$mw" "$mr"
 }
 
 results=()
@@ -65,14 +66,15 @@ results+=("$(measure "perf script > /dev/null" "perf script -i '$data' > /dev/nu
   echo "Made by \`bench/run.sh\` on $(date -u +%Y-%m-%d): $(nproc) cores, $(perf --version), .NET $(dotnet --version)."
   echo "Capture: system-wide \`perf record -a -g -m 1024 -e cpu-clock -c 20000\` for ${secs} s while the bundled"
   echo "C++ and Go programs load both CPUs: $size, $samples samples with callchains."
-  echo "Folded outputs of Stackweave and of the pipeline were checked identical before timing."
+  echo "Stackweave is published ReadyToRun (framework-dependent). Folded outputs of Stackweave and of the"
+  echo "pipeline were checked identical before timing."
   echo "Medians of $runs runs (wall time from /usr/bin/time %e; peak RSS %M, for a pipeline the largest process)."
   echo
   echo "| command | wall s | peak RSS MB |"
   echo "|---|---:|---:|"
   for r in "${results[@]}"; do
-    IFS='|' read -r n w m <<<"$r"
-    echo "| $n | $w | $(( m / 1024 )) |"
+    IFS=$'\t' read -r n w m <<<"$r"
+    echo "| \`${n//|/\\|}\` | $w | $(( m / 1024 )) |"
   done
 } > "$here/RESULTS.md"
 cat "$here/RESULTS.md"
