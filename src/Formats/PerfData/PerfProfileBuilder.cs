@@ -148,7 +148,7 @@ public static class PerfProfileBuilder
         private readonly List<int> _frames = [];
         private readonly long[] _values = new long[2];
         private readonly List<int> _eventOfAttr = [];
-        private bool _kernelSeen;
+        private int _kernelMapping = -1;
 
         private int EventOf(int attrIndex)
         {
@@ -213,16 +213,13 @@ public static class PerfProfileBuilder
             var (path, kind) = DsoOf(m.Filename, kernelSpace);
             var start = m.Start;
             var end = m.Start + m.Length < m.Start ? ulong.MaxValue : m.Start + m.Length;
-            if (kind == MappingKind.Kernel)
-            {
-                // The kernel map is announced from _text on; perf extends it to cover the whole kernel image (machine__update_kernel_mmap).
-                _kernelSeen = true;
-            }
             var id = profile.AddMapping(new Mapping
             {
                 Start = start, Limit = end, FileOffset = m.PageOffset, Path = path, Kind = kind,
                 BuildId = m.BuildId ?? BuildIdOf(m.Filename) ?? BuildIdOf(path), Pid = kernelSpace ? -1 : m.Pid,
             });
+            // The kernel map is announced from _text on; perf extends it to cover the whole kernel image (machine__update_kernel_mmap).
+            if (kind == MappingKind.Kernel && _kernelMapping < 0) _kernelMapping = id;
             if (kernelSpace) _kernel.Insert(start, end, id);
             else Space(m.Pid).Insert(start, end, id);
         }
@@ -328,17 +325,11 @@ public static class PerfProfileBuilder
         private int LocationOf(ulong ip, bool kernel, AddressSpace? space, bool isReturn)
         {
             var mapping = kernel ? _kernel.Find(ip) : space?.Find(ip) ?? -1;
-            if (mapping < 0 && kernel && _kernelSeen) mapping = KernelFallback(ip);
+            // perf resolves kernel addresses outside the announced ranges against the kernel map itself.
+            if (mapping < 0 && kernel) mapping = _kernelMapping;
             return profile.InternLocation(mapping, ip, isReturn);
         }
 
-        private int KernelFallback(ulong ip)
-        {
-            // perf resolves kernel addresses outside the announced ranges against the kernel map itself.
-            foreach (var m in profile.Mappings)
-                if (m.Kind == MappingKind.Kernel) return m.Id;
-            return -1;
-        }
 
         public void Finish()
         {
