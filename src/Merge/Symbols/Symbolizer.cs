@@ -118,6 +118,14 @@ public static class Symbolizer
     }
 
     /// <summary>Per location: samples where it is the leaf, and frame occurrences summed over samples.</summary>
+    /// <summary>The name perf shows for an ELF symbol: demangled in <paramref name="style"/>, a "@plt" or "@@VERSION" suffix kept.</summary>
+    public static string DisplayName(string symbol, Demangle.DemangleStyle style)
+    {
+        var at = symbol.IndexOf('@', StringComparison.Ordinal);
+        var bare = at > 0 ? symbol[..at] : symbol;
+        return Demangle.Demangler.Demangle(bare, style) is { } d ? d + symbol[bare.Length..] : symbol;
+    }
+
     private static (long[] Self, long[] Frames) SampleWeights(Profile profile)
     {
         var self = new long[profile.Locations.Count];
@@ -280,14 +288,7 @@ public static class Symbolizer
         /// <summary>The display form of a symbol name (each distinct name demangled once).</summary>
         public string Demangled(string name, Demangle.DemangleStyle style)
         {
-            if (!_demangled.TryGetValue(name, out var d))
-            {
-                // "sym@plt" and versioned "sym@@GLIBC_2.2.5": perf demangles the name and keeps the suffix.
-                var at = name.IndexOf('@', StringComparison.Ordinal);
-                var bare = at > 0 ? name[..at] : name;
-                d = Demangle.Demangler.Demangle(bare, style) is { } dm ? dm + name[bare.Length..] : name;
-                _demangled[name] = d;
-            }
+            if (!_demangled.TryGetValue(name, out var d)) _demangled[name] = d = DisplayName(name, style);
             return d;
         }
 
