@@ -33,7 +33,10 @@ public sealed partial class PerfDataFile : IDisposable
     private bool _useRounds = true;
     private int _readerIndex;
     private bool _done, _enumerated, _sawKernel;
-    private Dictionary<ulong, string>? _tracepointNames;
+    private Tracing.TracingData? _tracing;
+    private IO.CaptureFormatException? _tracingError;
+    private bool _tracingParsed;
+    private readonly Lock _tracingLock = new();
     private DecompressedRecordHandler? _innerHandler;
     private int _innerStream;
 
@@ -191,14 +194,28 @@ public sealed partial class PerfDataFile : IDisposable
         return PerfEventNames.Derive(a, TracepointName, Features.PmuMappings);
     }
 
-    private string? TracepointName(ulong id)
+    private string? TracepointName(ulong id) => Tracing?.FindById((long)id)?.ToString(); // "system:name"
+
+    /// <summary>The tracepoint formats of TRACING_DATA, decoded once on first use; null when the capture has none or they are unreadable (see <see cref="TracingError"/>).</summary>
+    public Tracing.TracingData? Tracing
     {
-        if (_tracepointNames is null)
+        get
         {
-            _tracepointNames = Features.TracingData is { } td ? PerfEventNames.TracepointNames(td) : [];
+            lock (_tracingLock)
+            {
+                if (!_tracingParsed && Features.TracingData is { } blob)
+                {
+                    _tracingParsed = true;
+                    try { _tracing = PerfData.Tracing.TracingData.Parse(blob, Path, 0); }
+                    catch (IO.CaptureFormatException e) { _tracingError = e; }
+                }
+                return _tracing;
+            }
         }
-        return _tracepointNames.TryGetValue(id, out var s) ? s : null;
     }
+
+    /// <summary>Why <see cref="Tracing"/> is null although the capture carries TRACING_DATA.</summary>
+    public IO.CaptureFormatException? TracingError => _tracingError;
 
     /// <inheritdoc/>
     public void Dispose()
@@ -503,7 +520,7 @@ public sealed partial class PerfDataFile : IDisposable
                 }
                 Features.TracingData = rd.Payload(size, keep: true, "a HEADER_TRACING_DATA payload");
                 if (!Features.Present.Contains(PerfFeature.TracingData)) Features.Present.Add(PerfFeature.TracingData);
-                _tracepointNames = null;
+                lock (_tracingLock) _tracingParsed = false;
                 break;
             }
             case PerfRecordType.HeaderBuildId:

@@ -297,20 +297,12 @@ public static class PerfProfileBuilder
         // and any other thread it saw no COMM for ":<tid>" (util/thread.c thread__comm_str fallback).
         private static string DefaultComm(int tid) => tid == 0 ? "swapper" : FormattableString.Invariant($":{tid}");
 
-        private Tracing.TracingData? _tracing;
-        private bool _tracingTried;
 
         /// <summary>The tracepoint text perf script prints for a RAW sample, as a "trace" label (TRACING_DATA formats).</summary>
         private Label[]? TracepointLabels(SampleRecord s)
         {
             if (s.AttrIndex < 0 || s.AttrIndex >= file.Attrs.Count || file.Attrs[s.AttrIndex].Type != 2) return null; // PERF_TYPE_TRACEPOINT
-            if (!_tracingTried && file.Features.TracingData is { } blob)
-            {
-                _tracingTried = true;
-                try { _tracing = Tracing.TracingData.Parse(blob, file.Path, 0); }
-                catch (IO.CaptureFormatException e) { profile.Diagnostics.Report("tracepoints: unreadable TRACING_DATA", e.Message); }
-            }
-            var format = _tracing?.FindById((long)file.Attrs[s.AttrIndex].Config);
+            var format = file.Tracing?.FindById((long)file.Attrs[s.AttrIndex].Config);
             if (format is null)
             {
                 profile.Diagnostics.Count("tracepoints: samples without a format");
@@ -341,27 +333,13 @@ public static class PerfProfileBuilder
             {
                 p.Clock.Reference = ((long)cd.WallClockNs, (long)cd.ClockIdTimeNs);
             }
-            p.Clock.Domain = ClockOf(file);
+            p.Clock.Domain = PerfClocks.DomainOf(PerfClocks.ClockIdOf(file));
             foreach (var kv in file.Diagnostics.Counters) p.Diagnostics.Count(kv.Key, kv.Value);
             foreach (var m in file.Diagnostics.Messages) p.Diagnostics.Report("reader", m);
             if (file.Damage is { } d) { p.Damage = d; p.Diagnostics.Report("damage", d.Message); }
+            if (file.TracingError is { } te) p.Diagnostics.Report("tracepoints: unreadable TRACING_DATA", te.Message);
             if (p.Events.Count == 0)
                 for (var i = 0; i < file.Attrs.Count; i++) EventOf(i);
-        }
-
-        private static ClockDomain ClockOf(PerfDataFile file)
-        {
-            if (file.Attrs.Count == 0 || !file.Attrs[0].UseClockId) return ClockDomain.PerfClock;
-            // include/uapi/linux/time.h clock ids
-            return file.Attrs[0].ClockId switch
-            {
-                0 => ClockDomain.Realtime,
-                1 => ClockDomain.Monotonic,
-                4 => ClockDomain.MonotonicRaw,
-                7 => ClockDomain.BootTime,
-                11 => ClockDomain.Tai,
-                _ => ClockDomain.Unknown,
-            };
         }
     }
 
