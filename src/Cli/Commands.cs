@@ -40,10 +40,6 @@ public static partial class Commands
         ["--output"] = "-o", ["--event"] = "--event-filter", ["-h"] = "--help", ["-v"] = "--verbose",
     };
 
-    /// <summary>Runs one command line.</summary>
-    public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr) =>
-        Run(args, Console.OpenStandardOutput(), stdout, stderr);
-
     /// <summary>Runs one command line writing output bytes to <paramref name="stdoutStream"/>.</summary>
     public static int Run(string[] args, Stream stdoutStream, TextWriter stdout, TextWriter stderr)
     {

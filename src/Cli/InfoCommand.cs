@@ -73,15 +73,15 @@ public static partial class Commands
             var a = f.Attrs[i];
             w.WriteLine(Inv($"# event {i}: {f.EventName(i)}: type {a.Type}, config {a.Config:#x}, {(a.Freq ? "freq" : "period")} {a.SamplePeriodOrFreq}, sample_type {a.SampleType}, attr size {a.Size}, {a.Ids.Count} ids, samples {s.SamplesByAttr[i]}"));
         }
-        var clock = f.Attrs.Count > 0 && f.Attrs[0].UseClockId ? ClockName(f.Attrs[0].ClockId) : "perf_clock";
+        var clock = PerfClocks.NameOf(PerfClocks.ClockIdOf(f));
         w.WriteLine($"# clock: {clock}");
         if (ft.ClockResolutionNs is { } res) w.WriteLine(Inv($"# clock resolution: {res} ns"));
-        if (ft.ClockData is { } cd) w.WriteLine(Inv($"# clock data: clockid {ClockName(cd.ClockId)}, wall clock {cd.WallClockNs} ns = clock {cd.ClockIdTimeNs} ns ({DateTimeOffset.UnixEpoch.AddTicks((long)(cd.WallClockNs / 100)):yyyy-MM-ddTHH:mm:ss.fffffffZ})"));
+        if (ft.ClockData is { } cd) w.WriteLine(Inv($"# clock data: clockid {PerfClocks.NameOf(cd.ClockId)}, wall clock {cd.WallClockNs} ns = clock {cd.ClockIdTimeNs} ns ({DateTimeOffset.UnixEpoch.AddTicks((long)(cd.WallClockNs / 100)):yyyy-MM-ddTHH:mm:ss.fffffffZ})"));
         if (s.SampleTimeRange is { } tr) w.WriteLine(Inv($"# samples from {Seconds(tr.First)} to {Seconds(tr.Last)} ({Seconds(tr.Last - tr.First)} s)"));
         w.WriteLine(Inv($"# lost samples: {s.LostSamples}"));
         w.WriteLine("# records:");
         foreach (var kv in f.RecordCounts)
-            w.WriteLine(Inv($"#   {RecordName(kv.Key)}: {kv.Value}"));
+            w.WriteLine(Inv($"#   {PerfRecordNames.Of(kv.Key)}: {kv.Value}"));
         var ids = BuildIds(s);
         if (ids.Count > 0)
         {
@@ -139,12 +139,12 @@ public static partial class Commands
         }
         j.WriteEndArray();
         j.WriteStartObject("clock");
-        j.WriteString("id", f.Attrs.Count > 0 && f.Attrs[0].UseClockId ? ClockName(f.Attrs[0].ClockId) : "perf_clock");
+        j.WriteString("id", PerfClocks.NameOf(PerfClocks.ClockIdOf(f)));
         if (ft.ClockResolutionNs is { } res) j.WriteNumber("resolutionNs", res);
         if (ft.ClockData is { } cd)
         {
             j.WriteStartObject("clockData");
-            j.WriteNumber("version", cd.Version); j.WriteString("clockId", ClockName(cd.ClockId));
+            j.WriteNumber("version", cd.Version); j.WriteString("clockId", PerfClocks.NameOf(cd.ClockId));
             j.WriteNumber("wallClockNs", cd.WallClockNs); j.WriteNumber("clockIdTimeNs", cd.ClockIdTimeNs);
             j.WriteEndObject();
         }
@@ -152,7 +152,7 @@ public static partial class Commands
         if (s.SampleTimeRange is { } tr) { j.WriteNumber("firstSampleNs", tr.First); j.WriteNumber("lastSampleNs", tr.Last); }
         j.WriteNumber("lostSamples", s.LostSamples);
         j.WriteStartObject("records");
-        foreach (var kv in f.RecordCounts) j.WriteNumber(RecordName(kv.Key), kv.Value);
+        foreach (var kv in f.RecordCounts) j.WriteNumber(PerfRecordNames.Of(kv.Key), kv.Value);
         j.WriteEndObject();
         j.WriteStartObject("buildIds");
         foreach (var kv in BuildIds(s)) j.WriteString(kv.Key, kv.Value);
@@ -165,24 +165,4 @@ public static partial class Commands
     }
 
     private static string Seconds(ulong ns) => Inv($"{ns / 1_000_000_000}.{ns % 1_000_000_000:D9}");
-
-    /// <summary>perf's record type names (tools/perf/util/event.c perf_event__names).</summary>
-    internal static string RecordName(uint type) => type switch
-    {
-        1 => "MMAP", 2 => "LOST", 3 => "COMM", 4 => "EXIT", 5 => "THROTTLE", 6 => "UNTHROTTLE", 7 => "FORK", 8 => "READ",
-        9 => "SAMPLE", 10 => "MMAP2", 11 => "AUX", 12 => "ITRACE_START", 13 => "LOST_SAMPLES", 14 => "SWITCH",
-        15 => "SWITCH_CPU_WIDE", 16 => "NAMESPACES", 17 => "KSYMBOL", 18 => "BPF_EVENT", 19 => "CGROUP", 20 => "TEXT_POKE",
-        21 => "AUX_OUTPUT_HW_ID", 64 => "ATTR", 65 => "EVENT_TYPE", 66 => "TRACING_DATA", 67 => "BUILD_ID",
-        68 => "FINISHED_ROUND", 69 => "ID_INDEX", 70 => "AUXTRACE_INFO", 71 => "AUXTRACE", 72 => "AUXTRACE_ERROR",
-        73 => "THREAD_MAP", 74 => "CPU_MAP", 75 => "STAT_CONFIG", 76 => "STAT", 77 => "STAT_ROUND", 78 => "EVENT_UPDATE",
-        79 => "TIME_CONV", 80 => "FEATURE", 81 => "COMPRESSED", 82 => "FINISHED_INIT", 83 => "COMPRESSED2",
-        _ => Inv($"UNKNOWN_{type}"),
-    };
-
-    /// <summary>Clock names as perf prints them (include/uapi/linux/time.h ids).</summary>
-    internal static string ClockName(int id) => id switch
-    {
-        0 => "CLOCK_REALTIME", 1 => "CLOCK_MONOTONIC", 4 => "CLOCK_MONOTONIC_RAW", 7 => "CLOCK_BOOTTIME", 11 => "CLOCK_TAI",
-        _ => Inv($"clockid {id}"),
-    };
 }

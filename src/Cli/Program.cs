@@ -4,5 +4,5 @@ namespace Stackweave.Cli;
 public static class Program
 {
     /// <summary>Runs the command line and returns the exit code.</summary>
-    public static int Main(string[] args) => Commands.Run(args, Console.In, Console.Out, Console.Error);
+    public static int Main(string[] args) => Commands.Run(args, Console.OpenStandardOutput(), Console.Out, Console.Error);
 }

@@ -42,7 +42,7 @@ public sealed partial class PerfStatsTests
             if (!m.Success) break;
             var n = long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
             if (m.Groups[1].Value == "TOTAL") { total = n; continue; }
-            expected[PerfTestUtil.StatNames[m.Groups[1].Value]] = n;
+            expected[PerfRecordNames.TryParse(m.Groups[1].Value, out var type) ? type : throw new InvalidDataException("unknown record name " + m.Groups[1].Value)] = n;
         }
         Assert.Equal(expected, f.RecordCounts);
         Assert.Equal(total, f.RecordCounts.Values.Sum());

@@ -9,9 +9,7 @@ internal static class PerfTestUtil
     /// <summary>Capture directories that have a perf report --stats golden file.</summary>
     public static IEnumerable<string> CaptureNames()
     {
-        var root = RepoPaths.TestData();
-        if (!Directory.Exists(root)) yield break;
-        foreach (var d in Directory.GetDirectories(root).Order(StringComparer.Ordinal))
+        foreach (var d in Directory.GetDirectories(RepoPaths.TestData()).Order(StringComparer.Ordinal))
             if (Directory.GetFiles(d, "*.stats.txt").Length > 0) yield return System.IO.Path.GetFileName(d);
     }
 
@@ -40,18 +38,6 @@ internal static class PerfTestUtil
         return PerfDataFile.Open(fs, capture, options);
     }
 
-    /// <summary>perf's record type names as printed by perf report --stats (tools/perf/util/event.c perf_event__names).</summary>
-    public static readonly Dictionary<string, uint> StatNames = new(StringComparer.Ordinal)
-    {
-        ["MMAP"] = 1, ["LOST"] = 2, ["COMM"] = 3, ["EXIT"] = 4, ["THROTTLE"] = 5, ["UNTHROTTLE"] = 6, ["FORK"] = 7,
-        ["READ"] = 8, ["SAMPLE"] = 9, ["MMAP2"] = 10, ["AUX"] = 11, ["ITRACE_START"] = 12, ["LOST_SAMPLES"] = 13,
-        ["SWITCH"] = 14, ["SWITCH_CPU_WIDE"] = 15, ["NAMESPACES"] = 16, ["KSYMBOL"] = 17, ["BPF_EVENT"] = 18,
-        ["CGROUP"] = 19, ["TEXT_POKE"] = 20, ["AUX_OUTPUT_HW_ID"] = 21, ["ATTR"] = 64, ["EVENT_TYPE"] = 65,
-        ["TRACING_DATA"] = 66, ["BUILD_ID"] = 67, ["FINISHED_ROUND"] = 68, ["ID_INDEX"] = 69, ["AUXTRACE_INFO"] = 70,
-        ["AUXTRACE"] = 71, ["AUXTRACE_ERROR"] = 72, ["THREAD_MAP"] = 73, ["CPU_MAP"] = 74, ["STAT_CONFIG"] = 75,
-        ["STAT"] = 76, ["STAT_ROUND"] = 77, ["EVENT_UPDATE"] = 78, ["TIME_CONV"] = 79, ["FEATURE"] = 80,
-        ["COMPRESSED"] = 81, ["FINISHED_INIT"] = 82, ["COMPRESSED2"] = 83,
-    };
 
     /// <summary>Walks the data section of a little-endian file-mode capture: (offset, type, size) per record.</summary>
     public static List<(long Offset, uint Type, int Size)> WalkData(byte[] file)

@@ -24,19 +24,6 @@ public sealed class DumpSample
 /// <summary>Parses the golden outputs of perf 6.1 under Writer/Data/.</summary>
 public static partial class PerfGolden
 {
-    /// <summary>perf_event__name() of tools/perf/util/event.c (perf 6.1) → record type.</summary>
-    public static readonly IReadOnlyDictionary<string, uint> TypeByName = new Dictionary<string, uint>(StringComparer.Ordinal)
-    {
-        ["MMAP"] = 1, ["LOST"] = 2, ["COMM"] = 3, ["EXIT"] = 4, ["THROTTLE"] = 5, ["UNTHROTTLE"] = 6, ["FORK"] = 7,
-        ["READ"] = 8, ["SAMPLE"] = 9, ["MMAP2"] = 10, ["AUX"] = 11, ["ITRACE_START"] = 12, ["LOST_SAMPLES"] = 13,
-        ["SWITCH"] = 14, ["SWITCH_CPU_WIDE"] = 15, ["NAMESPACES"] = 16, ["KSYMBOL"] = 17, ["BPF_EVENT"] = 18,
-        ["CGROUP"] = 19, ["TEXT_POKE"] = 20, ["AUX_OUTPUT_HW_ID"] = 21,
-        ["ATTR"] = 64, ["EVENT_TYPE"] = 65, ["TRACING_DATA"] = 66, ["BUILD_ID"] = 67, ["FINISHED_ROUND"] = 68,
-        ["ID_INDEX"] = 69, ["AUXTRACE_INFO"] = 70, ["AUXTRACE"] = 71, ["AUXTRACE_ERROR"] = 72, ["THREAD_MAP"] = 73,
-        ["CPU_MAP"] = 74, ["STAT_CONFIG"] = 75, ["STAT"] = 76, ["STAT_ROUND"] = 77, ["EVENT_UPDATE"] = 78,
-        ["TIME_CONV"] = 79, ["FEATURE"] = 80, ["COMPRESSED"] = 81, ["FINISHED_INIT"] = 82,
-    };
-
     public static string DataPath(string file) => Path.Combine(GoldenBless.DataDir, file);
 
     /// <summary>The "Aggregated stats" of <c>perf report --stats</c>: count per record type (TOTAL left out).</summary>
@@ -55,7 +42,7 @@ public static partial class PerfGolden
             var m = StatLine().Match(line);
             if (!m.Success) continue;
             if (m.Groups[1].Value == "TOTAL") continue;
-            if (!TypeByName.TryGetValue(m.Groups[1].Value, out var type)) throw new InvalidDataException("unknown record name " + line);
+            if (!PerfRecordNames.TryParse(m.Groups[1].Value, out var type)) throw new InvalidDataException("unknown record name " + line);
             result[type] = long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
         }
         Assert.True(inAggregate, name + ": perf's stats output has no Aggregated stats");

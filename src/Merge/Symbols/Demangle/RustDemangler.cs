@@ -486,6 +486,29 @@ internal sealed class RustDemangler
         return true;
     }
 
+    /// <summary>
+    /// Reads a back-reference ("B" already eaten) and jumps to it. False when skipping or when it does not point
+    /// backwards (then <c>_errored</c> is set); otherwise the caller demangles there and restores <c>_next = saved</c>.
+    /// </summary>
+    private bool EnterBackref(out int saved)
+    {
+        ulong backref = ParseInteger62();
+        saved = _next;
+        if (_skipping)
+        {
+            return false;
+        }
+
+        if (backref >= (ulong)_next)
+        {
+            _errored = true;
+            return false;
+        }
+
+        _next = (int)backref;
+        return true;
+    }
+
     private ulong ParseInteger62()
     {
         if (Eat('_'))
@@ -805,17 +828,8 @@ internal sealed class RustDemangler
 
             case 'B':
                 {
-                    ulong backref = ParseInteger62();
-                    if (!_skipping)
+                    if (EnterBackref(out var old))
                     {
-                        if (backref >= (ulong)_next)
-                        {
-                            _errored = true;
-                            break;
-                        }
-
-                        int old = _next;
-                        _next = (int)backref;
                         DemanglePath(inValue);
                         _next = old;
                     }
@@ -1047,17 +1061,8 @@ internal sealed class RustDemangler
 
             case 'B':
                 {
-                    ulong backref = ParseInteger62();
-                    if (!_skipping)
+                    if (EnterBackref(out var old))
                     {
-                        if (backref >= (ulong)_next)
-                        {
-                            _errored = true;
-                            break;
-                        }
-
-                        int old = _next;
-                        _next = (int)backref;
                         DemangleType();
                         _next = old;
                     }
@@ -1088,20 +1093,15 @@ internal sealed class RustDemangler
 
         if (Eat('B'))
         {
-            ulong backref = ParseInteger62();
-            if (!_skipping)
+            if (EnterBackref(out var old))
             {
-                if (backref >= (ulong)_next)
-                {
-                    _errored = true;
-                    _recursion--;
-                    return false;
-                }
-
-                int old = _next;
-                _next = (int)backref;
                 open = DemanglePathMaybeOpenGenerics();
                 _next = old;
+            }
+            else if (_errored)
+            {
+                _recursion--;
+                return false;
             }
         }
         else if (Eat('I'))
@@ -1164,20 +1164,10 @@ internal sealed class RustDemangler
 
         if (Eat('B'))
         {
-            ulong backref = ParseInteger62();
-            if (!_skipping)
+            if (EnterBackref(out var old))
             {
-                if (backref >= (ulong)_next)
-                {
-                    _errored = true;
-                }
-                else
-                {
-                    int old = _next;
-                    _next = (int)backref;
-                    DemangleConst();
-                    _next = old;
-                }
+                DemangleConst();
+                _next = old;
             }
 
             _recursion--;
