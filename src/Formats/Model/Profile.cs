@@ -32,6 +32,8 @@ public sealed class Profile
     public SampleTable Samples { get; }
     /// <summary>Timestamped events that are not samples (bpftrace printf lines…), in source order.</summary>
     public List<Mark> Marks { get; } = [];
+    /// <summary>Histograms the source aggregated (bpftrace hist/lhist), in source order.</summary>
+    public List<Histogram> Histograms { get; } = [];
     /// <summary>Sampling period type (pprof period_type), when known.</summary>
     public SampleType? PeriodType { get; set; }
     /// <summary>Sampling period, 0 when unknown.</summary>
