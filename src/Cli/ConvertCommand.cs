@@ -58,7 +58,8 @@ public static partial class Commands
         var format = OutputFormat(a);
         if (a.Inputs.Count > 1) throw new UsageException("merging several inputs is not available in this version: convert one input at a time");
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        var profiles = ReadAll(ctx);
+        // folded needs no per-sample rows: one row per distinct (stack, thread, event) keeps memory to distinct stacks
+        var profiles = ReadAll(ctx, ctx.ReadOptions with { AggregateSamples = format == "folded" });
         var readTime = sw.Elapsed;
         var symbols = SymbolOptions(a);
         foreach (var p in profiles) Symbolizer.Symbolize(p, symbols);

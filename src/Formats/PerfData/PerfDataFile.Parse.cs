@@ -116,7 +116,7 @@ public sealed partial class PerfDataFile
         {
             if (type == PerfRecordType.Sample)
             {
-                var s = new SampleRecord();
+                var s = _recycling ? RentSample() : new SampleRecord();
                 if (attr is null)
                 {
                     Diagnostics.Report("perf.sample_unknown_attr", "sample whose event id matches no attr", offset);
@@ -151,6 +151,32 @@ public sealed partial class PerfDataFile
         return r;
     }
 
+    // ---------------------------------------------------------------- recycling (PerfProfileBuilder)
+
+    private bool _recycling;
+    private readonly Stack<SampleRecord> _freeSamples = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<PerfRecord[]> _returned = new();
+
+    /// <summary>
+    /// From now on SAMPLE records come from a pool: a consumer that gives them back with <see cref="Recycle"/> must not
+    /// keep them. Saves allocating a record and its callchain per sample.
+    /// </summary>
+    internal void EnableRecycling() => _recycling = true;
+
+    /// <summary>Gives consumed records back (any thread); their SAMPLE records are reused by the decoder.</summary>
+    internal void Recycle(PerfRecord[] consumed) => _returned.Enqueue(consumed);
+
+    private SampleRecord RentSample()
+    {
+        if (_freeSamples.Count == 0)
+            while (_returned.TryDequeue(out var batch))
+                foreach (var r in batch)
+                    if (r is SampleRecord sr) _freeSamples.Push(sr);
+        if (!_freeSamples.TryPop(out var s)) return new SampleRecord();
+        s.Reset();
+        return s;
+    }
+
     private void ParseSample(ReadOnlySpan<byte> bytes, PerfEventAttr attr, SampleRecord s, ref SampleId sid)
     {
         var c = new PerfCursor(bytes, IsBigEndian) { Pos = 8 };
@@ -169,10 +195,10 @@ public sealed partial class PerfDataFile
         if ((t & SampleFormat.Read) != 0) s.Read = ReadValuesOf(ref c, attr.ReadFormat);
         if ((t & SampleFormat.Callchain) != 0)
         {
-            var nr = c.Count64(8);
-            var cc = new ulong[nr];
-            for (var i = 0; i < cc.Length; i++) cc[i] = c.U64();
-            s.Callchain = cc;
+            var nr = (int)c.Count64(8);
+            var cc = _recycling ? s.CallchainBuffer(nr) : new ulong[nr];
+            for (var i = 0; i < nr; i++) cc[i] = c.U64();
+            s.SetCallchain(cc, nr);
         }
         if ((t & SampleFormat.Raw) != 0)
         {
