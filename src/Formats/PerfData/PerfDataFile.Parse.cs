@@ -102,8 +102,8 @@ public sealed partial class PerfDataFile
         return r.Type == PerfRecordType.Sample || (a.SampleIdAll && r.SampleId.Present);
     }
 
-    /// <summary>Decodes one kernel record (type below 64).</summary>
-    private PerfRecord ParseKernel(ReadOnlySpan<byte> bytes, long offset, bool inCompressed, int stream)
+    /// <summary>Decodes one kernel record (type below 64); a SAMPLE goes into <paramref name="sampleInto"/> (reused, reset here).</summary>
+    private PerfRecord ParseKernel(ReadOnlySpan<byte> bytes, long offset, bool inCompressed, int stream, SampleRecord sampleInto)
     {
         var rec = new PerfSpan(bytes, IsBigEndian);
         var type = (PerfRecordType)rec.U32(0);
@@ -116,7 +116,7 @@ public sealed partial class PerfDataFile
         {
             if (type == PerfRecordType.Sample)
             {
-                var s = _recycling ? RentSample() : new SampleRecord();
+                var s = sampleInto;
                 if (attr is null)
                 {
                     Diagnostics.Report("perf.sample_unknown_attr", "sample whose event id matches no attr", offset);
@@ -125,7 +125,8 @@ public sealed partial class PerfDataFile
                 }
                 else
                 {
-                    ParseSample(bytes, attr, s, ref sid);
+                    s.Reset();
+                    ParseSample(bytes, attr, s, ref sid, reuse: true);
                     r = s;
                 }
             }
@@ -151,33 +152,25 @@ public sealed partial class PerfDataFile
         return r;
     }
 
-    // ---------------------------------------------------------------- recycling (PerfProfileBuilder)
-
-    private bool _recycling;
-    private readonly Stack<SampleRecord> _freeSamples = new();
-    private readonly System.Collections.Concurrent.ConcurrentQueue<PerfRecord[]> _returned = new();
-
-    /// <summary>
-    /// From now on SAMPLE records come from a pool: a consumer that gives them back with <see cref="Recycle"/> must not
-    /// keep them. Saves allocating a record and its callchain per sample.
-    /// </summary>
-    internal void EnableRecycling() => _recycling = true;
-
-    /// <summary>Gives consumed records back (any thread); their SAMPLE records are reused by the decoder.</summary>
-    internal void Recycle(PerfRecord[] consumed) => _returned.Enqueue(consumed);
-
-    private SampleRecord RentSample()
+    /// <summary>Decodes a SAMPLE already checked when it was read (its attr known) into <paramref name="into"/>.</summary>
+    private SampleRecord DecodeSample(ReadOnlySpan<byte> bytes, long offset, bool inCompressed, int stream, int attrIndex, PerfEventAttr attr, SampleRecord into, bool reuse)
     {
-        if (_freeSamples.Count == 0)
-            while (_returned.TryDequeue(out var batch))
-                foreach (var r in batch)
-                    if (r is SampleRecord sr) _freeSamples.Push(sr);
-        if (!_freeSamples.TryPop(out var s)) return new SampleRecord();
-        s.Reset();
-        return s;
+        into.Reset();
+        var sid = new SampleId { Pid = -1, Tid = -1, Cpu = -1 };
+        ParseSample(bytes, attr, into, ref sid, reuse);
+        var rec = new PerfSpan(bytes, IsBigEndian);
+        into.Type = PerfRecordType.Sample;
+        into.Misc = rec.U16(4);
+        into.Size = (ushort)bytes.Length;
+        into.Offset = offset;
+        into.InCompressed = inCompressed;
+        into.Stream = stream;
+        into.AttrIndex = attrIndex;
+        into.SampleId = sid;
+        return into;
     }
 
-    private void ParseSample(ReadOnlySpan<byte> bytes, PerfEventAttr attr, SampleRecord s, ref SampleId sid)
+    private void ParseSample(ReadOnlySpan<byte> bytes, PerfEventAttr attr, SampleRecord s, ref SampleId sid, bool reuse)
     {
         var c = new PerfCursor(bytes, IsBigEndian) { Pos = 8 };
         var t = attr.SampleType;
@@ -196,7 +189,7 @@ public sealed partial class PerfDataFile
         if ((t & SampleFormat.Callchain) != 0)
         {
             var nr = (int)c.Count64(8);
-            var cc = _recycling ? s.CallchainBuffer(nr) : new ulong[nr];
+            var cc = reuse ? s.CallchainBuffer(nr) : new ulong[nr];
             for (var i = 0; i < nr; i++) cc[i] = c.U64();
             s.SetCallchain(cc, nr);
         }

@@ -13,53 +13,57 @@ public static class PerfProfileBuilder
     {
         var profile = new Profile(SampleTypes);
         var state = new State(file, profile, options);
-        file.EnableRecycling();
-        foreach (var batch in DecodeAhead(file))
+        var sample = new SampleRecord();
+        foreach (var batch in ReadAhead(file))
         {
-            foreach (var record in batch)
+            for (var i = 0; i < batch.Count; i++)
             {
+                var record = file.FromBatch(batch, i, sample);
                 var sampleIndex = state.Process(record);
                 onRecord?.Invoke(record, sampleIndex);
             }
-            file.Recycle(batch);
         }
         state.Finish();
         return profile;
     }
 
     /// <summary>
-    /// Decodes records on a second thread, in batches, while the caller builds from the previous ones: decoding and
-    /// building each take about half of the time. Order is kept; a decoding error is rethrown here, in order.
+    /// Reads, checks and orders records on a second thread, in batches (SAMPLEs as raw bytes), while the caller decodes
+    /// and builds from the previous ones. Order is kept; a reading error is rethrown here, in order.
     /// </summary>
-    private static IEnumerable<PerfRecord[]> DecodeAhead(PerfDataFile file)
+    private static IEnumerable<PerfRecordBatch> ReadAhead(PerfDataFile file)
     {
-        const int BatchSize = 2048;
-        using var queue = new System.Collections.Concurrent.BlockingCollection<PerfRecord[]>(boundedCapacity: 8);
+        using var full = new System.Collections.Concurrent.BlockingCollection<PerfRecordBatch>(boundedCapacity: 3);
+        using var empty = new System.Collections.Concurrent.BlockingCollection<PerfRecordBatch>();
+        for (var i = 0; i < 4; i++) empty.Add(new PerfRecordBatch());
         Exception? failure = null;
         var producer = new Thread(() =>
         {
             try
             {
-                var batch = new List<PerfRecord>(BatchSize);
-                foreach (var r in file.Records())
+                while (true)
                 {
-                    batch.Add(r);
-                    if (batch.Count == BatchSize) { queue.Add([.. batch]); batch.Clear(); }
+                    var b = empty.Take();
+                    if (!file.NextBatch(b)) break;
+                    full.Add(b);
                 }
-                if (batch.Count > 0) queue.Add([.. batch]);
             }
             catch (Exception e) { failure = e; }
-            finally { queue.CompleteAdding(); }
-        }) { IsBackground = true, Name = "perf.data decoder" };
+            finally { full.CompleteAdding(); }
+        }) { IsBackground = true, Name = "perf.data reader" };
         producer.Start();
         try
         {
-            foreach (var batch in queue.GetConsumingEnumerable()) yield return batch;
+            foreach (var batch in full.GetConsumingEnumerable())
+            {
+                yield return batch;
+                empty.Add(batch);
+            }
         }
         finally
         {
-            // An abandoned enumeration (an exception while building) lets the decoder finish into the void.
-            while (!queue.IsCompleted) queue.TryTake(out _, 50);
+            // An abandoned enumeration (an exception while building) lets the reader finish into the void.
+            while (!full.IsCompleted) { if (full.TryTake(out var b, 50)) empty.Add(b); }
             producer.Join();
         }
         if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
