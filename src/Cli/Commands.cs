@@ -131,14 +131,15 @@ public static partial class Commands
         foreach (var m in p.Diagnostics.Messages) w.WriteLine("  " + m);
     }
 
-    private static List<Profile> ReadAll(RunContext ctx)
+    private static List<Profile> ReadAll(RunContext ctx, ReadOptions? options = null)
     {
+        options ??= ctx.ReadOptions;
         if (ctx.Args.Inputs.Count == 0) throw new UsageException($"'{ctx.Args.Command}' needs an input file ('-' for stdin)");
         var list = new List<Profile>();
         foreach (var input in ctx.Args.Inputs)
         {
             using var progress = Progress.Start(ctx.Stderr, input);
-            list.Add(FormatRegistry.Read(input, ctx.ReadOptions));
+            list.Add(FormatRegistry.Read(input, options));
         }
         return list;
     }

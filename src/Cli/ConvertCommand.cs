@@ -33,6 +33,10 @@ public static partial class Commands
         throw new UsageException($"unknown output format '{f}' (folded, perf-script)");
     }
 
+    /// <summary>Managed heap and resident set, for --verbose.</summary>
+    private static string Memory() =>
+        FormattableString.Invariant($"heap {GC.GetTotalMemory(false) >> 20} MB, rss {Environment.WorkingSet >> 20} MB, peak {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MB");
+
     private static SymbolOptions SymbolOptions(CliArgs a)
     {
         var home = Environment.GetEnvironmentVariable("HOME");
@@ -48,6 +52,7 @@ public static partial class Commands
         var o = new SymbolOptions
         {
             Symfs = a.Value("--symfs"), KallsymsPath = a.Value("--kallsyms"), BuildIdCacheDir = cache, Demangle = demangle,
+            Cache = new SymbolCache(),
         };
         return a.Values("--debug-dir").Count == 0 ? o : o with { DebugDirs = [.. a.Values("--debug-dir"), .. o.DebugDirs] };
     }
@@ -58,11 +63,16 @@ public static partial class Commands
         var format = OutputFormat(a);
         if (a.Inputs.Count > 1) throw new UsageException("merging several inputs is not available in this version: convert one input at a time");
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        var profiles = ReadAll(ctx);
-        var readTime = sw.Elapsed;
         var symbols = SymbolOptions(a);
+        // symbol tables load on another core while the capture is read
+        foreach (var input in a.Inputs) symbols.Cache!.Preload(input, symbols);
+        // folded needs no per-sample rows: one row per distinct (stack, thread, event) keeps memory to distinct stacks
+        var profiles = ReadAll(ctx, ctx.ReadOptions with { AggregateSamples = format == "folded" });
+        var readTime = sw.Elapsed;
+        var readMemory = Memory();
         foreach (var p in profiles) Symbolizer.Symbolize(p, symbols);
         var symbolTime = sw.Elapsed - readTime;
+        var symbolMemory = Memory();
         using var target = OutputTarget.Open(a.Value("-o"), ctx.Stdout);
         var profile = profiles[0];
         if (format == "folded")
@@ -81,7 +91,7 @@ public static partial class Commands
         }
         target.Commit();
         if (a.Has("--verbose"))
-            ctx.Stderr.WriteLine(FormattableString.Invariant($"stackweave: read {readTime.TotalSeconds:0.000} s, symbolize {symbolTime.TotalSeconds:0.000} s, write {(sw.Elapsed - readTime - symbolTime).TotalSeconds:0.000} s"));
+            ctx.Stderr.WriteLine(FormattableString.Invariant($"stackweave: read {readTime.TotalSeconds:0.000} s ({readMemory}), symbolize {symbolTime.TotalSeconds:0.000} s ({symbolMemory}), write {(sw.Elapsed - readTime - symbolTime).TotalSeconds:0.000} s ({Memory()})"));
         return ctx.Finish(profiles);
     }
 }

@@ -23,6 +23,12 @@ public sealed record ReadOptions
     public bool Salvage { get; init; }
     /// <summary>Resource limits.</summary>
     public Limits Limits { get; init; } = Limits.Default;
+    /// <summary>
+    /// Keep one sample row per distinct (stack, thread, event) with summed values instead of one row per sample, for
+    /// outputs that need no per-sample rows (folded, pprof): memory then grows with distinct stacks, not samples.
+    /// A row keeps the time and CPU of its first sample; samples with labels keep their own rows.
+    /// </summary>
+    public bool AggregateSamples { get; init; }
 }
 
 /// <summary>A capture format Stackweave can read: identity, detection and reading into the neutral model.</summary>

@@ -35,7 +35,7 @@ public static class PerfRecordComparer
             CompareValues(f.GetValue(expected), f.GetValue(actual), path + "." + f.Name, diffs);
         foreach (var p in type.GetProperties(flags))
         {
-            if (s_ignored.Contains(p.Name) || p.GetIndexParameters().Length != 0) continue;
+            if (s_ignored.Contains(p.Name) || p.GetIndexParameters().Length != 0 || p.PropertyType.IsByRefLike) continue;
             CompareValues(p.GetValue(expected), p.GetValue(actual), path + "." + p.Name, diffs);
         }
     }

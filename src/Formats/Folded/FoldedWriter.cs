@@ -273,9 +273,7 @@ public static class FoldedWriter
     private static int FastPname(ThreadInfo th, PerfScriptFields fields, FoldedOptions options, Func<string, int> intern)
     {
         var comm = th.Name;
-        // Fast path only where the script's header regex reads the comm and numbers back unchanged:
-        // at least two bytes (its "\S.+?"), no blank inside, non-negative ids.
-        if (Encoding.UTF8.GetByteCount(comm) < 2 || comm.Any(StackCollapseRules.IsPerlSpace) || th.Pid < 0 || th.Tid < 0) return -1;
+        if (!HeaderParsesBack(th)) return -1;
         string pid, tid;
         if (fields == PerfScriptFields.PidTid)
         {
@@ -290,6 +288,14 @@ public static class FoldedWriter
         }
         return intern(StackCollapseRules.ProcessName(comm, pid, tid, options.Pid, options.Tid));
     }
+
+    /// <summary>
+    /// True when the script's header regex reads this thread's comm and ids back unchanged from perf script's text:
+    /// at least two bytes (its "\S.+?"), no blank inside, non-negative ids. Otherwise the process name it makes can
+    /// swallow the rest of the header (time, cpu), so each sample's own text matters.
+    /// </summary>
+    internal static bool HeaderParsesBack(ThreadInfo th)
+        => th.Pid >= 0 && th.Tid >= 0 && Encoding.UTF8.GetByteCount(th.Name) >= 2 && !th.Name.Any(StackCollapseRules.IsPerlSpace);
 
     /// <summary>A count as Perl prints it: an integer, or %.15g once the sum left the 64-bit range.</summary>
     internal static string FormatCount(UInt128 v)

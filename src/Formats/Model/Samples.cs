@@ -56,6 +56,14 @@ public sealed class SampleTable
         return i;
     }
 
+    /// <summary>Adds <paramref name="values"/> to the values of sample i (aggregated rows).</summary>
+    public void AddValues(int i, ReadOnlySpan<long> values)
+    {
+        if (values.Length != ValueCount) throw new ArgumentException("value count differs from the sample types", nameof(values));
+        var row = _values.AsSpan(i * ValueCount, ValueCount);
+        for (var k = 0; k < row.Length; k++) row[k] += values[k];
+    }
+
     private void Grow()
     {
         var n = _stack.Length * 2;

@@ -102,8 +102,8 @@ public sealed partial class PerfDataFile
         return r.Type == PerfRecordType.Sample || (a.SampleIdAll && r.SampleId.Present);
     }
 
-    /// <summary>Decodes one kernel record (type below 64).</summary>
-    private PerfRecord ParseKernel(ReadOnlySpan<byte> bytes, long offset, bool inCompressed, int stream)
+    /// <summary>Decodes one kernel record (type below 64); a SAMPLE goes into <paramref name="sampleInto"/> (reused, reset here).</summary>
+    private PerfRecord ParseKernel(ReadOnlySpan<byte> bytes, long offset, bool inCompressed, int stream, SampleRecord sampleInto)
     {
         var rec = new PerfSpan(bytes, IsBigEndian);
         var type = (PerfRecordType)rec.U32(0);
@@ -116,7 +116,7 @@ public sealed partial class PerfDataFile
         {
             if (type == PerfRecordType.Sample)
             {
-                var s = new SampleRecord();
+                var s = sampleInto;
                 if (attr is null)
                 {
                     Diagnostics.Report("perf.sample_unknown_attr", "sample whose event id matches no attr", offset);
@@ -125,7 +125,8 @@ public sealed partial class PerfDataFile
                 }
                 else
                 {
-                    ParseSample(bytes, attr, s, ref sid);
+                    s.Reset();
+                    ParseSample(bytes, attr, s, ref sid, reuse: true);
                     r = s;
                 }
             }
@@ -151,7 +152,25 @@ public sealed partial class PerfDataFile
         return r;
     }
 
-    private void ParseSample(ReadOnlySpan<byte> bytes, PerfEventAttr attr, SampleRecord s, ref SampleId sid)
+    /// <summary>Decodes a SAMPLE already checked when it was read (its attr known) into <paramref name="into"/>.</summary>
+    private SampleRecord DecodeSample(ReadOnlySpan<byte> bytes, long offset, bool inCompressed, int stream, int attrIndex, PerfEventAttr attr, SampleRecord into, bool reuse)
+    {
+        into.Reset();
+        var sid = new SampleId { Pid = -1, Tid = -1, Cpu = -1 };
+        ParseSample(bytes, attr, into, ref sid, reuse);
+        var rec = new PerfSpan(bytes, IsBigEndian);
+        into.Type = PerfRecordType.Sample;
+        into.Misc = rec.U16(4);
+        into.Size = (ushort)bytes.Length;
+        into.Offset = offset;
+        into.InCompressed = inCompressed;
+        into.Stream = stream;
+        into.AttrIndex = attrIndex;
+        into.SampleId = sid;
+        return into;
+    }
+
+    private void ParseSample(ReadOnlySpan<byte> bytes, PerfEventAttr attr, SampleRecord s, ref SampleId sid, bool reuse)
     {
         var c = new PerfCursor(bytes, IsBigEndian) { Pos = 8 };
         var t = attr.SampleType;
@@ -169,10 +188,10 @@ public sealed partial class PerfDataFile
         if ((t & SampleFormat.Read) != 0) s.Read = ReadValuesOf(ref c, attr.ReadFormat);
         if ((t & SampleFormat.Callchain) != 0)
         {
-            var nr = c.Count64(8);
-            var cc = new ulong[nr];
-            for (var i = 0; i < cc.Length; i++) cc[i] = c.U64();
-            s.Callchain = cc;
+            var nr = (int)c.Count64(8);
+            var cc = reuse ? s.CallchainBuffer(nr) : new ulong[nr];
+            for (var i = 0; i < nr; i++) cc[i] = c.U64();
+            s.SetCallchain(cc, nr);
         }
         if ((t & SampleFormat.Raw) != 0)
         {

@@ -26,8 +26,6 @@ public sealed partial class PerfDataFile : IDisposable
     private readonly List<PerfRecordReader> _readers = [];
     private readonly List<IDisposable> _owned = [];
     private PerfZstdDecoder? _zstd;
-    private readonly PriorityQueue<PerfRecord, (ulong Time, long Seq)> _heap = new();
-    private readonly Queue<PerfRecord> _ready = new();
     private ulong _maxTime, _nextFlush;
     private long _seq;
     private bool _useRounds = true;
@@ -174,7 +172,7 @@ public sealed partial class PerfDataFile : IDisposable
     {
         while (true)
         {
-            while (_ready.Count > 0) yield return _ready.Dequeue();
+            while (_ready.Count > 0) yield return Deliver(_ready.Dequeue());
             if (_done) yield break;
             PumpSafe();
         }
@@ -464,7 +462,7 @@ public sealed partial class PerfDataFile : IDisposable
         if (type < 64)
         {
             _sawKernel = true;
-            Enqueue(ParseKernel(rec, offset, inCompressed, stream));
+            EnqueueKernel(rec, offset, inCompressed, stream);
             return;
         }
         try
@@ -637,19 +635,6 @@ public sealed partial class PerfDataFile : IDisposable
     }
 
     // ---------------------------------------------------------------- ordering (tools/perf/util/ordered-events.c)
-
-    private void Enqueue(PerfRecord r)
-    {
-        if (!HasTime(r))
-        {
-            // perf delivers records without a timestamp at once (perf_session__queue_event returns -ETIME).
-            _ready.Enqueue(r);
-            return;
-        }
-        var t = r.Time;
-        if (t > _maxTime) _maxTime = t;
-        _heap.Enqueue(r, (t, _seq++));
-    }
 
     /// <summary>
     /// FINISHED_ROUND: deliver everything up to the largest timestamp seen before the *previous* round ended, then

@@ -8,54 +8,62 @@ public static class PerfProfileBuilder
     /// <summary>Sample types of every profile built from perf.data: one sample, and the event period.</summary>
     public static readonly SampleType[] SampleTypes = [new("samples", "count"), new("period", "count")];
 
-    /// <summary>Builds the profile, reading every record once.</summary>
+    /// <summary>Builds the profile, reading every record once. Records passed to <paramref name="onRecord"/> are valid only during the call (SAMPLE records are reused).</summary>
     public static Profile Build(PerfDataFile file, ReadOptions options, Action<PerfRecord, int>? onRecord = null)
     {
         var profile = new Profile(SampleTypes);
         var state = new State(file, profile, options);
-        foreach (var batch in DecodeAhead(file))
-            foreach (var record in batch)
+        var sample = new SampleRecord();
+        foreach (var batch in ReadAhead(file))
+        {
+            for (var i = 0; i < batch.Count; i++)
             {
+                var record = file.FromBatch(batch, i, sample);
                 var sampleIndex = state.Process(record);
                 onRecord?.Invoke(record, sampleIndex);
             }
+        }
         state.Finish();
         return profile;
     }
 
     /// <summary>
-    /// Decodes records on a second thread, in batches, while the caller builds from the previous ones: decoding and
-    /// building each take about half of the time. Order is kept; a decoding error is rethrown here, in order.
+    /// Reads, checks and orders records on a second thread, in batches (SAMPLEs as raw bytes), while the caller decodes
+    /// and builds from the previous ones. Order is kept; a reading error is rethrown here, in order.
     /// </summary>
-    private static IEnumerable<PerfRecord[]> DecodeAhead(PerfDataFile file)
+    private static IEnumerable<PerfRecordBatch> ReadAhead(PerfDataFile file)
     {
-        const int BatchSize = 2048;
-        using var queue = new System.Collections.Concurrent.BlockingCollection<PerfRecord[]>(boundedCapacity: 8);
+        using var full = new System.Collections.Concurrent.BlockingCollection<PerfRecordBatch>(boundedCapacity: 3);
+        using var empty = new System.Collections.Concurrent.BlockingCollection<PerfRecordBatch>();
+        for (var i = 0; i < 4; i++) empty.Add(new PerfRecordBatch());
         Exception? failure = null;
         var producer = new Thread(() =>
         {
             try
             {
-                var batch = new List<PerfRecord>(BatchSize);
-                foreach (var r in file.Records())
+                while (true)
                 {
-                    batch.Add(r);
-                    if (batch.Count == BatchSize) { queue.Add([.. batch]); batch.Clear(); }
+                    var b = empty.Take();
+                    if (!file.NextBatch(b)) break;
+                    full.Add(b);
                 }
-                if (batch.Count > 0) queue.Add([.. batch]);
             }
             catch (Exception e) { failure = e; }
-            finally { queue.CompleteAdding(); }
-        }) { IsBackground = true, Name = "perf.data decoder" };
+            finally { full.CompleteAdding(); }
+        }) { IsBackground = true, Name = "perf.data reader" };
         producer.Start();
         try
         {
-            foreach (var batch in queue.GetConsumingEnumerable()) yield return batch;
+            foreach (var batch in full.GetConsumingEnumerable())
+            {
+                yield return batch;
+                empty.Add(batch);
+            }
         }
         finally
         {
-            // An abandoned enumeration (an exception while building) lets the decoder finish into the void.
-            while (!queue.IsCompleted) queue.TryTake(out _, 50);
+            // An abandoned enumeration (an exception while building) lets the reader finish into the void.
+            while (!full.IsCompleted) { if (full.TryTake(out var b, 50)) empty.Add(b); }
             producer.Join();
         }
         if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
@@ -94,6 +102,10 @@ public static class PerfProfileBuilder
     {
         // Mapping ids sorted by start; replaced where a new mapping overlaps (perf's maps__fixup_overlappings).
         public readonly List<(ulong Start, ulong End, int Id)> Maps = [];
+        /// <summary>Stacks of the chains seen in this address space since it last changed (see StackOf).</summary>
+        public readonly Dictionary<ulong[], CachedStack> Chains = new(ChainComparer.Instance);
+        /// <summary>The kernel-space change count the cached chains were made under.</summary>
+        public int KernelStamp;
 
         public AddressSpace Clone()
         {
@@ -104,6 +116,7 @@ public static class PerfProfileBuilder
 
         public void Insert(ulong start, ulong end, int id)
         {
+            Chains.Clear();
             var i = LowerBound(start);
             if (i > 0 && Maps[i - 1].End > start)
             {
@@ -136,6 +149,31 @@ public static class PerfProfileBuilder
                 if (Maps[mid].Start < start) lo = mid + 1; else hi = mid;
             }
             return lo;
+        }
+    }
+
+    /// <summary>The stack a chain resolved to, and what resolving it counted.</summary>
+    private readonly record struct CachedStack(int Stack, bool Invalid, bool Truncated);
+
+    /// <summary>Compares chains (as arrays, or as spans without allocating).</summary>
+    private sealed class ChainComparer : IEqualityComparer<ulong[]>, IAlternateEqualityComparer<ReadOnlySpan<ulong>, ulong[]>
+    {
+        public static readonly ChainComparer Instance = new();
+        public bool Equals(ulong[]? x, ulong[]? y) => x.AsSpan().SequenceEqual(y);
+        public int GetHashCode(ulong[] chain) => GetHashCode((ReadOnlySpan<ulong>)chain);
+        public bool Equals(ReadOnlySpan<ulong> x, ulong[] y) => x.SequenceEqual(y);
+        public ulong[] Create(ReadOnlySpan<ulong> chain) => chain.ToArray();
+
+        public int GetHashCode(ReadOnlySpan<ulong> chain)
+        {
+            // multiply-xorshift mixing (splitmix64's constants)
+            var h = 0x9E3779B97F4A7C15UL ^ (ulong)chain.Length;
+            foreach (var v in chain)
+            {
+                h = (h ^ v) * 0xBF58476D1CE4E5B9UL;
+                h ^= h >> 31;
+            }
+            return (int)(h ^ (h >> 32));
         }
     }
 
@@ -220,7 +258,7 @@ public static class PerfProfileBuilder
             });
             // The kernel map is announced from _text on; perf extends it to cover the whole kernel image (machine__update_kernel_mmap).
             if (kind == MappingKind.Kernel && _kernelMapping < 0) _kernelMapping = id;
-            if (kernelSpace) _kernel.Insert(start, end, id);
+            if (kernelSpace) { _kernel.Insert(start, end, id); _kernelStamp++; }
             else Space(m.Pid).Insert(start, end, id);
         }
 
@@ -245,10 +283,85 @@ public static class PerfProfileBuilder
             var comm = tid < 0 ? DefaultComm(tid) : _comm.TryGetValue(tid, out var c) ? c : _comm.TryGetValue(pid, out c) ? c : DefaultComm(tid);
             var thread = profile.InternThread(pid, tid, comm);
 
-            _frames.Clear();
             var space = pid >= 0 && _spaces.TryGetValue(pid, out var sp) ? sp : null;
+            var stack = StackOf(s, space);
+
+            _values[0] = 1;
+            _values[1] = (long)(s.Period != 0 ? s.Period : DefaultPeriod(s.AttrIndex));
+            var time = (s.Attr(file) & SampleFormat.Time) != 0 ? (long)s.SampleId.Time : SampleTable.NoTime;
+            var labels = s.Raw is not null ? TracepointLabels(s) : null;
+            // rows of threads whose perf script header text does not parse back keep their own time (folded shows it)
+            if (options.AggregateSamples && labels is null && ThreadAggregates(thread))
+            {
+                var key = new RowKey(stack, thread, evt);
+                ref var row = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_rows, key, out var exists);
+                if (exists)
+                {
+                    profile.Samples.AddValues(row, _values);
+                    return row;
+                }
+                return row = profile.Samples.Add(stack, thread, time, _values, evt, s.SampleId.Cpu);
+            }
+            return profile.Samples.Add(stack, thread, time, _values, evt, s.SampleId.Cpu, labels);
+        }
+
+        private readonly record struct RowKey(int Stack, int Thread, int Event);
+        private readonly List<sbyte> _threadAggregates = [];
+
+        private bool ThreadAggregates(int thread)
+        {
+            while (_threadAggregates.Count <= thread) _threadAggregates.Add(-1);
+            if (_threadAggregates[thread] < 0) _threadAggregates[thread] = (sbyte)(Folded.FoldedWriter.HeaderParsesBack(profile.Threads[thread]) ? 1 : 0);
+            return _threadAggregates[thread] == 1;
+        }
+        private readonly Dictionary<RowKey, int> _rows = [];
+
+        /// <summary>
+        /// The stack of a sample. The stack a callchain gives depends only on the chain, the sample's cpumode and the
+        /// address spaces, so it is computed once per distinct chain and address-space state (a cache per address
+        /// space, cleared when a mapping changes it) — not once per sample.
+        /// </summary>
+        private int StackOf(SampleRecord s, AddressSpace? space)
+        {
+            var chain = s.CallchainSpan;
+            var hasChain = s.HasCallchain;
+            var n = (hasChain ? chain.Length : 1) + 1;
+            if (_key.Length < n) _key = new ulong[Math.Max(n, _key.Length * 2)];
+            // key: cpumode and whether a callchain was recorded, then the chain (or the ip)
+            _key[0] = s.CpuMode | (hasChain ? 0UL : 1UL << 32);
+            if (hasChain) chain.CopyTo(_key.AsSpan(1));
+            else _key[1] = s.Ip;
+            var key = new ReadOnlySpan<ulong>(_key, 0, n);
+
+            if (_kernelStamp != (space?.KernelStamp ?? _noSpaceStamp))
+            {
+                // a kernel mapping changed: every cached chain may hold kernel frames
+                if (space is null) { _noSpace.Clear(); _noSpaceStamp = _kernelStamp; }
+                else { space.Chains.Clear(); space.KernelStamp = _kernelStamp; }
+            }
+            var cache = (space?.Chains ?? _noSpace).GetAlternateLookup<ReadOnlySpan<ulong>>();
+            if (cache.TryGetValue(key, out var hit))
+            {
+                if (hit.Invalid) profile.Diagnostics.Count("callchains dropped: invalid context marker");
+                if (hit.Truncated) profile.Diagnostics.Count("stacks truncated at the depth limit");
+                return hit.Stack;
+            }
+            var r = ComputeStack(s, chain, hasChain, space, out var cacheable);
+            if (cacheable) cache[key] = r;
+            return r.Stack;
+        }
+
+        private ulong[] _key = new ulong[128];
+        private readonly Dictionary<ulong[], CachedStack> _noSpace = new(ChainComparer.Instance);
+        private int _kernelStamp, _noSpaceStamp;
+
+        private CachedStack ComputeStack(SampleRecord s, ReadOnlySpan<ulong> chain, bool hasChain, AddressSpace? space, out bool cacheable)
+        {
+            cacheable = true;
+            _frames.Clear();
             var invalid = false;
-            if (s.Callchain is { } chain)
+            var truncated = false;
+            if (hasChain)
             {
                 var kernel = s.CpuMode is PerfConstants.MiscKernel or PerfConstants.MiscGuestKernel;
                 var first = true;
@@ -272,6 +385,7 @@ public static class PerfProfileBuilder
                     if (_frames.Count >= options.Limits.MaxStackDepth)
                     {
                         profile.Diagnostics.Count("stacks truncated at the depth limit");
+                        truncated = true;
                         break;
                     }
                     _frames.Add(LocationOf(ip, kernel, space, !first));
@@ -281,16 +395,13 @@ public static class PerfProfileBuilder
             if (_frames.Count == 0 && !invalid && (s.Attr(file) & SampleFormat.Ip) != 0)
             {
                 var kernel = s.CpuMode is PerfConstants.MiscKernel or PerfConstants.MiscGuestKernel;
-                _frames.Add(LocationOf(s.Ip, kernel, space, false));
+                // a chain without frames falls back to the sample ip, which is not part of the key then
+                cacheable = !hasChain;
+                return new CachedStack(profile.Stacks.Push(StackTable.Root, LocationOf(s.Ip, kernel, space, false)), false, false);
             }
             var stack = StackTable.Root;
             for (var i = _frames.Count - 1; i >= 0; i--) stack = profile.Stacks.Push(stack, _frames[i]);
-
-            _values[0] = 1;
-            _values[1] = (long)(s.Period != 0 ? s.Period : DefaultPeriod(s.AttrIndex));
-            var time = (s.Attr(file) & SampleFormat.Time) != 0 ? (long)s.SampleId.Time : SampleTable.NoTime;
-            var labels = s.Raw is not null ? TracepointLabels(s) : null;
-            return profile.Samples.Add(stack, thread, time, _values, evt, s.SampleId.Cpu, labels);
+            return new CachedStack(stack, invalid, truncated);
         }
 
         // perf names the idle task "swapper" (tools/perf/util/machine.c, __machine__findnew_thread for pid 0)

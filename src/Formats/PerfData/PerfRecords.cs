@@ -63,8 +63,42 @@ public sealed class SampleRecord : PerfRecord
     public ulong Period;
     /// <summary>READ values (null when absent).</summary>
     public ReadValues? Read;
+    private ulong[]? _callchain;
+    private int _callchainLength;
+
     /// <summary>CALLCHAIN entries, context markers included (null when absent).</summary>
-    public ulong[]? Callchain;
+    public ulong[]? Callchain
+    {
+        get
+        {
+            if (_callchain is not null && _callchainLength != _callchain.Length) { _callchain = _callchain[.._callchainLength]; }
+            return _callchain;
+        }
+        set { _callchain = value; _callchainLength = value?.Length ?? 0; }
+    }
+
+    /// <summary>CALLCHAIN entries without copying them (empty when absent).</summary>
+    public ReadOnlySpan<ulong> CallchainSpan => _callchain.AsSpan(0, _callchainLength);
+    /// <summary>True when the sample carries a CALLCHAIN field (possibly empty).</summary>
+    public bool HasCallchain => _callchain is not null;
+
+    /// <summary>This record's callchain buffer when it holds <paramref name="n"/> entries, else a new one (recycled records).</summary>
+    internal ulong[] CallchainBuffer(int n) => _spare is { } b && b.Length >= n ? b : _spare = new ulong[Math.Max(n, 16)];
+
+    private ulong[]? _spare;
+
+    /// <summary>Clears the fields a decoder sets, keeping the callchain buffer (recycled records).</summary>
+    internal void Reset()
+    {
+        Ip = Addr = Period = Weight = DataSrc = Transaction = RegsUserAbi = RegsIntrAbi = PhysAddr = Cgroup = DataPageSize = CodePageSize = StackUserDynSize = 0;
+        Read = null; Raw = null; Branches = null; BranchHwIndex = null; RegsUser = null; StackUser = null; RegsIntr = null; Aux = null;
+        if (_callchain is not null && _callchain.Length > (_spare?.Length ?? 0)) _spare = _callchain;
+        _callchain = null;
+        _callchainLength = 0;
+    }
+
+    /// <summary>Points the callchain at the first <paramref name="length"/> entries of a buffer the reader reuses.</summary>
+    internal void SetCallchain(ulong[] buffer, int length) { _callchain = buffer; _callchainLength = length; }
     /// <summary>RAW payload without its u32 size and padding (null when absent).</summary>
     public byte[]? Raw;
     /// <summary>BRANCH_STACK entries (null when absent).</summary>

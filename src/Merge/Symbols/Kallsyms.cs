@@ -67,61 +67,111 @@ public sealed class Kallsyms
         if (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) input = new GZipStream(buffered, CompressionMode.Decompress);
         try
         {
-            using var reader = new StreamReader(input, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
-            return Parse(reader, name);
+            return Parse(input, name);
         }
         catch (InvalidDataException e)
         {
             throw new CaptureFormatException(name, 0, "valid gzip data", e);
         }
+        finally
+        {
+            if (!ReferenceEquals(input, buffered)) input.Dispose();
+        }
     }
 
-    private static Kallsyms Parse(TextReader reader, string name)
+    /// <summary>Parses "address type name[\tmodule]" lines straight from UTF-8 bytes (a string is made only for kept names).</summary>
+    private static Kallsyms Parse(Stream input, string name)
     {
         var list = new List<SymbolEntry>(1 << 16);
         var refs = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        var modules = new Dictionary<string, string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         var skipped = 0;
-        string? line;
-        long lineNo = 0;
-        while ((line = reader.ReadLine()) is not null)
+        var buf = new byte[1 << 16];
+        var chars = new char[KsymNameLen * 2];
+        int have = 0;
+        var eof = false;
+        while (true)
         {
-            lineNo++;
-            // "ffffffff81000000 T _stext" or "ffffffffc0201000 t name\t[module]"
-            var sp = line.IndexOf(' ');
-            if (sp <= 0 || sp + 3 > line.Length || line[sp + 2] != ' '
-                || !ulong.TryParse(line.AsSpan(0, sp), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var addr))
+            if (!eof)
             {
+                var r = input.Read(buf, have, buf.Length - have);
+                if (r <= 0) eof = true; else have += r;
+            }
+            var span = buf.AsSpan(0, have);
+            var consumed = 0;
+            while (true)
+            {
+                var rest = span[consumed..];
+                var nl = rest.IndexOf((byte)'\n');
+                if (nl < 0)
+                {
+                    if (!eof || rest.Length == 0) break;
+                    nl = rest.Length; // last line without a newline
+                }
+                var line = rest[..nl];
+                consumed += Math.Min(nl + 1, rest.Length);
+                if (line.Length > 0 && line[^1] == (byte)'\r') line = line[..^1];
+                if (!ParseLine(line, list, refs, ref modules, chars)) skipped++;
+            }
+            if (consumed == 0 && have == buf.Length)
+            {
+                // a line longer than the buffer: perf's parser stops at KSYM_NAME_LEN anyway; skip to its end
                 skipped++;
+                var skipTo = -1;
+                while (skipTo < 0)
+                {
+                    have = input.Read(buf, 0, buf.Length);
+                    if (have <= 0) { have = 0; eof = true; break; }
+                    skipTo = buf.AsSpan(0, have).IndexOf((byte)'\n');
+                }
+                if (skipTo >= 0) { buf.AsSpan(skipTo + 1, have - skipTo - 1).CopyTo(buf); have -= skipTo + 1; }
                 continue;
             }
-            var type = line[sp + 1];
-            var rest = line.AsSpan(sp + 3);
-            if (rest.Length >= KsymNameLen) { skipped++; continue; }
-            string symName;
-            string? module = null;
-            var tab = rest.IndexOf('\t');
-            if (tab >= 0)
-            {
-                symName = rest[..tab].ToString();
-                var m = rest[(tab + 1)..].Trim();
-                if (m.Length >= 2 && m[0] == '[' && m[^1] == ']') module = m[1..^1].ToString();
-                else module = m.ToString();
-            }
-            else symName = rest.ToString();
-            if (module is null && (symName is "_text" or "_stext") && !refs.ContainsKey(symName)) refs[symName] = addr;
-            var upper = char.ToUpperInvariant(type);
-            // perf symbol_type__filter: T, W, D, B (any case).
-            if (upper is not ('T' or 'W' or 'D' or 'B')) continue;
-            // perf: ignore ARM module local symbols ("$a", "$d"...).
-            if (symName.StartsWith('$')) continue;
-            // perf kallsyms2elf_binding: 'W' weak, upper case global, lower case local;
-            // kallsyms2elf_type: T/W are functions, the rest objects.
-            var binding = type == 'W' ? ElfConstants.StbWeak : char.IsUpper(type) ? ElfConstants.StbGlobal : ElfConstants.StbLocal;
-            var stype = upper is 'T' or 'W' ? ElfConstants.SttFunc : ElfConstants.SttObject;
-            list.Add(new SymbolEntry(addr, addr, symName, binding, stype, module));
+            buf.AsSpan(consumed, have - consumed).CopyTo(buf);
+            have -= consumed;
+            if (eof && have == 0) break;
         }
-        _ = lineNo;
         return new Kallsyms(new SymbolTable(list, isKallsyms: true), refs, skipped);
+    }
+
+    private static bool ParseLine(ReadOnlySpan<byte> line, List<SymbolEntry> list, Dictionary<string, ulong> refs,
+        ref Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> modules, char[] chars)
+    {
+        // "ffffffff81000000 T _stext" or "ffffffffc0201000 t name\t[module]"
+        var sp = line.IndexOf((byte)' ');
+        if (sp <= 0 || sp + 3 > line.Length || line[sp + 2] != (byte)' '
+            || !ulong.TryParse(line[..sp], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var addr))
+            return false;
+        var type = (char)line[sp + 1];
+        var rest = line[(sp + 3)..];
+        if (rest.Length >= KsymNameLen) return false;
+        var n = Encoding.UTF8.GetChars(rest, chars);
+        var text = chars.AsSpan(0, n);
+        string? module = null;
+        var tab = text.IndexOf('\t');
+        var symText = tab >= 0 ? text[..tab] : text;
+        if (tab >= 0)
+        {
+            var m = text[(tab + 1)..].Trim();
+            if (m.Length >= 2 && m[0] == '[' && m[^1] == ']') m = m[1..^1];
+            if (!modules.TryGetValue(m, out module)) modules[m] = module = m.ToString();
+        }
+        if (module is null && (symText.SequenceEqual("_text") || symText.SequenceEqual("_stext")))
+        {
+            var key = symText.ToString();
+            refs.TryAdd(key, addr);
+        }
+        var upper = char.ToUpperInvariant(type);
+        // perf symbol_type__filter: T, W, D, B (any case).
+        if (upper is not ('T' or 'W' or 'D' or 'B')) return true;
+        // perf: ignore ARM module local symbols ("$a", "$d"...).
+        if (symText.Length > 0 && symText[0] == '$') return true;
+        // perf kallsyms2elf_binding: 'W' weak, upper case global, lower case local;
+        // kallsyms2elf_type: T/W are functions, the rest objects.
+        var binding = type == 'W' ? ElfConstants.StbWeak : char.IsUpper(type) ? ElfConstants.StbGlobal : ElfConstants.StbLocal;
+        var stype = upper is 'T' or 'W' ? ElfConstants.SttFunc : ElfConstants.SttObject;
+        list.Add(new SymbolEntry(addr, addr, symText.ToString(), binding, stype, module));
+        return true;
     }
 
     /// <summary>Looks up a kernel address (perf script prints it raw, with <c>sym+0xoff</c>).</summary>

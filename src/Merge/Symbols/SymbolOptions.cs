@@ -34,4 +34,6 @@ public sealed record SymbolOptions
     public bool UseRunningKernel { get; init; } = true;
     /// <summary>How C++ and Rust names are shown: <see cref="Demangle.DemangleStyle.Perf"/> (default, as perf script), <see cref="Demangle.DemangleStyle.Full"/> (as c++filt), or null to keep mangled names.</summary>
     public Demangle.DemangleStyle? Demangle { get; init; } = Symbols.Demangle.DemangleStyle.Perf;
+    /// <summary>Shared, thread-safe store of loaded symbol sources (see <see cref="SymbolCache.Preload"/>); null: each symbolizer run loads its own.</summary>
+    public SymbolCache? Cache { get; init; }
 }

@@ -156,6 +156,20 @@ public static class Symbolizer
 
     private readonly record struct Hit(string Name, ulong Offset);
 
+    /// <summary>
+    /// Which kallsyms file holds a capture's kernel symbols: --kallsyms, else perf's build-id cache copy, else this
+    /// machine's /proc/kallsyms when its kernel is the capture's (same build id, or no build id recorded: the caller
+    /// then checks _text). Null when there is none.
+    /// </summary>
+    internal static (string Path, SymbolRoute Route, bool Running)? KallsymsSource(SymbolOptions options, BinaryLocator locator, string? kernelBuildId)
+    {
+        if (!string.IsNullOrEmpty(options.KallsymsPath)) return (options.KallsymsPath, SymbolRoute.Kallsyms, false);
+        if (kernelBuildId is { } kid && locator.CacheFile(kid, "kallsyms") is { } cached) return (cached, SymbolRoute.BuildIdCache, false);
+        if (options.UseRunningKernel && (kernelBuildId is null || RunningKernel.BuildId() == kernelBuildId))
+            return (RunningKernel.KallsymsPath, SymbolRoute.Kallsyms, true);
+        return null;
+    }
+
     private sealed class State(Profile profile, SymbolOptions options, SymbolizeReport report, ulong? kernelReference)
     {
         private readonly BinaryLocator _locator = new(options);
@@ -198,7 +212,7 @@ public static class Symbolizer
                 case MappingKind.User or MappingKind.Vdso:
                 {
                     if (kind == MappingKind.Vdso && buildId is null) break; // perf finds [vdso] only by build id
-                    var b = _locator.Load(path, buildId);
+                    var b = options.Cache is { } cache ? cache.Binary(_locator, path, buildId) : _locator.Load(path, buildId);
                     table = b.Table;
                     stats.Route = b.Route;
                     stats.SymbolFile = b.SymbolFile;
@@ -296,26 +310,12 @@ public static class Symbolizer
         {
             if (_kallsymsTried) return _kallsyms;
             _kallsymsTried = true;
-            var path = options.KallsymsPath;
-            if (string.IsNullOrEmpty(path) && _kernelBuildId is { } kid && _locator.CacheFile(kid, "kallsyms") is { } cached)
-            {
-                path = cached;
-                _kallsymsRoute = SymbolRoute.BuildIdCache;
-            }
-            var running = false;
-            if (string.IsNullOrEmpty(path) && options.UseRunningKernel && (_kernelBuildId is null || RunningKernel.BuildId() == _kernelBuildId))
-            {
-                // perf's own fallback: the live kallsyms, when the capture's kernel is the one running here
-                // (same build id; without a recorded build id, the same _text address is checked below).
-                path = RunningKernel.KallsymsPath;
-                _kallsymsRoute = SymbolRoute.Kallsyms;
-                running = true;
-            }
-            if (string.IsNullOrEmpty(path)) return null;
+            if (KallsymsSource(options, _locator, _kernelBuildId) is not var (path, route, running)) return null;
+            _kallsymsRoute = route;
             _kallsymsFile = path;
             try
             {
-                _kallsyms = Kallsyms.Load(path);
+                _kallsyms = options.Cache is { } cache ? cache.Kallsyms(path) : Kallsyms.Load(path);
             }
             catch (CaptureFormatException e) { Warn("bad kallsyms: " + e.Message); return null; }
             catch (IOException e) { Warn("cannot read kallsyms " + path + ": " + e.Message); return null; }

@@ -7,8 +7,8 @@ namespace Stackweave.Tests.Demangle;
 /// <summary>Hostile input: random strings and mutated real names never throw and finish quickly.</summary>
 public class PropertyTests
 {
-    // Generous per-name budget: real names take microseconds; a stack-exhausting or exponential path would not.
-    private static readonly TimeSpan Budget = TimeSpan.FromMilliseconds(250);
+    // Generous per-name budget: real names allocate kilobytes; an exponential path (or an unbounded output) would not.
+    private const long AllocationBudget = 16L << 20;
 
     private static readonly Lazy<string[]> Seeds = new(() =>
     {
@@ -24,11 +24,12 @@ public class PropertyTests
 
     private static bool Survives(string s)
     {
-        var sw = Stopwatch.StartNew();
+        // Bounded work, measured deterministically as memory allocated (a wall-clock budget fails on a loaded machine).
+        var before = GC.GetAllocatedBytesForCurrentThread();
         string? a = Demangler.Demangle(s, DemangleStyle.Full);
         string? b = Demangler.Demangle(s, DemangleStyle.Perf);
-        sw.Stop();
-        return sw.Elapsed < Budget && (a is null || a.Length > 0) && (b is null || b.Length > 0);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        return allocated < AllocationBudget && (a is null || a.Length > 0) && (b is null || b.Length > 0);
     }
 
     [Property(MaxTest = 2000)]

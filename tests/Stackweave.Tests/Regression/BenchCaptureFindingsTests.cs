@@ -6,7 +6,7 @@ namespace Stackweave.Tests.Regression;
 
 /// <summary>
 /// Samples found in the 373k-sample bench capture where Stackweave first differed from perf 6.1: a callchain with an
-/// unknown context marker (perf drops the whole chain) and an exiting task sampled as pid/tid -1 (perf names it ":-1").
+/// unknown context marker (perf drops the whole chain) and an exiting task sampled as pid/tid -1 (perf names it ":-1"; stackcollapse-perf.pl then makes each sample's time part of the process name).
 /// The expected text is what perf 6.1 printed for this very file (STACKWEAVE_KEEP_REGRESSION_FILE keeps it to re-check).
 /// </summary>
 public class BenchCaptureFindingsTests : IDisposable
@@ -48,6 +48,12 @@ public class BenchCaptureFindingsTests : IDisposable
             Type = PerfRecordType.Sample, Misc = PerfConstants.MiscKernel, Ip = 0xffffffff81000100, Period = 20000, SampleId = Sid(-1, -1, 3000),
             Callchain = [PerfConstants.ContextKernel, 0xffffffff81000100],
         });
+        // the same stack again, later: the script's process name holds the time, so this is another line
+        c.Records.Add(new SampleRecord
+        {
+            Type = PerfRecordType.Sample, Misc = PerfConstants.MiscKernel, Ip = 0xffffffff81000100, Period = 20000, SampleId = Sid(-1, -1, 4000),
+            Callchain = [PerfConstants.ContextKernel, 0xffffffff81000100],
+        });
         var path = Path.Combine(_dir, "findings.data");
         File.WriteAllBytes(path, PerfDataWriter.Write(c));
         return path;
@@ -61,6 +67,8 @@ public class BenchCaptureFindingsTests : IDisposable
         Assert.Equal(
             "app   100 [000]     0.000002:      20000 cpu-clock: \n\n" +
             ":-1    -1 [000]     0.000003:      20000 cpu-clock: \n" +
+            "\tffffffff81000100 [unknown] ([unknown])\n\n" +
+            ":-1    -1 [000]     0.000004:      20000 cpu-clock: \n" +
             "\tffffffff81000100 [unknown] ([unknown])\n\n",
             r.Stdout);
     }
@@ -71,6 +79,6 @@ public class BenchCaptureFindingsTests : IDisposable
         var r = CliRunner.Run("convert", Capture(), "--kallsyms", "/nonexistent");
         Assert.Equal(0, r.ExitCode);
         // stackcollapse-perf.pl cannot parse the pid -1 header, so the whole header becomes the process name
-        Assert.Equal(":-1____-1_[000]_____0.000003:;[unknown] 20000\napp 20000\n", r.Stdout);
+        Assert.Equal(":-1____-1_[000]_____0.000003:;[unknown] 20000\n:-1____-1_[000]_____0.000004:;[unknown] 20000\napp 20000\n", r.Stdout);
     }
 }
