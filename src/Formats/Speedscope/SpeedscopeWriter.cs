@@ -136,7 +136,7 @@ public static class SpeedscopeWriter
         private readonly SpeedscopeOptions _options;
         private readonly int _frameBase;
         private readonly bool _timed;
-        private readonly long _base;          // earliest written timestamp (source clock, ns)
+        private readonly long _base;          // start of the earliest written sample's period (source clock, ns): time 0
         private readonly long _last;          // latest written timestamp
         private readonly int[] _order = [];   // timed written samples, grouped, each group in time order
         private readonly List<(int Thread, int Event, int Start, int Count)> _groups = [];
@@ -161,7 +161,8 @@ public static class SpeedscopeWriter
                 if (!sel.Keeps(s.Event(i))) { OtherEvents++; continue; }
                 var t = s.Time(i);
                 if (t == SampleTable.NoTime) { _untimed.Add(i); continue; }
-                if (t < _base) _base = t;
+                var from = t - RanFor(i);
+                if (from < _base) _base = from;
                 if (t > _last) _last = t;
                 var key = (s.Thread(i), multi ? s.Event(i) : -1);
                 if (!groupOf.TryGetValue(key, out var g))
@@ -230,6 +231,17 @@ public static class SpeedscopeWriter
             }
         }
 
+        /// <summary>
+        /// How long sample i ran before its timestamp: the period of a time-based event (perf's period of such an event is
+        /// the CPU time counted since the previous overflow); 0 for other events (they run from the previous sample).
+        /// </summary>
+        private long RanFor(int i)
+        {
+            var evt = _p.Samples.Event(i);
+            if ((uint)evt >= (uint)_p.Events.Count || _p.Events[evt].PeriodUnit != "nanoseconds" || _sel.ValueIndex < 0) return 0;
+            return Math.Max(0, _p.Samples.Values(i)[_sel.ValueIndex]);
+        }
+
         private ThreadInfo ThreadOf(int thread)
             => (uint)thread < (uint)_p.Threads.Count ? _p.Threads[thread] : new ThreadInfo(-1, -1, -1, "[unknown]");
 
@@ -244,7 +256,7 @@ public static class SpeedscopeWriter
             var file = _p.Source.File.Length == 0 ? "profile" : Path.GetFileName(_p.Source.File);
             if (!_timed) return file;
             var sb = new System.Text.StringBuilder(file);
-            sb.Append(CultureInfo.InvariantCulture, $" (times from the first sample, at {_base} ns on the {ClockName(_p.Clock.Domain)} clock");
+            sb.Append(CultureInfo.InvariantCulture, $" (time 0 = {_base} ns on the {ClockName(_p.Clock.Domain)} clock");
             if (_p.Clock.OffsetToUtcNs is { } off)
             {
                 var utc = _base + off;
@@ -397,11 +409,10 @@ public static class SpeedscopeWriter
             foreach (var i in seg)
             {
                 var t = s.Time(i) - _base;
-                var evt = s.Event(i);
+                var d = RanFor(i);
                 long start;
-                if ((uint)evt < (uint)_p.Events.Count && _p.Events[evt].PeriodUnit == "nanoseconds" && _sel.ValueIndex >= 0)
+                if (d > 0)
                 {
-                    var d = Math.Max(0, s.Values(i)[_sel.ValueIndex]);
                     start = t - d;
                     // Timer jitter: a gap shorter than half a period after the previous sample is not time off the CPU.
                     if (prevEnd >= 0 && start - prevEnd <= d / 2) start = prevEnd;
