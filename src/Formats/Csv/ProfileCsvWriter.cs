@@ -111,7 +111,7 @@ public static class ProfileCsvWriter
         var marks = new List<int>(p.Marks.Count);
         for (var m = 0; m < p.Marks.Count; m++) marks.Add(m);
         SortByTime(marks, m => p.Marks[m].Time);
-        var offset = p.Clock.OffsetToUtcNs;
+        var offset = SampleSelection.UtcOffset(p);
         var source = p.Source.File;
 
         void Thread(int t)

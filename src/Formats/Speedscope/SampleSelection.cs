@@ -84,6 +84,13 @@ public sealed class SampleSelection
         return profile.SampleTypes.Count - 1;
     }
 
+    /// <summary>
+    /// Nanoseconds to add to the source clock for UTC: the aligned offset, else the reference pair the capture recorded
+    /// (perf CLOCK_DATA: wall clock and clockid time read together, as <c>perf script -F tod</c> uses it); null when neither is known.
+    /// </summary>
+    public static long? UtcOffset(Profile profile)
+        => profile.Clock.OffsetToUtcNs ?? (profile.Clock.Reference is { } r ? r.WallNs - r.ClockNs : null);
+
     /// <summary>The weight of sample <paramref name="i"/> under <paramref name="mode"/>.</summary>
     public long Weight(Profile profile, int i, WeightMode mode)
     {

@@ -257,7 +257,7 @@ public static class SpeedscopeWriter
             if (!_timed) return file;
             var sb = new System.Text.StringBuilder(file);
             sb.Append(CultureInfo.InvariantCulture, $" (time 0 = {_base} ns on the {ClockName(_p.Clock.Domain)} clock");
-            if (_p.Clock.OffsetToUtcNs is { } off)
+            if (SampleSelection.UtcOffset(_p) is { } off)
             {
                 var utc = _base + off;
                 var dt = DateTime.UnixEpoch.AddTicks(utc / 100);

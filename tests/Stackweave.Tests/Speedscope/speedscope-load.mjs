@@ -39,8 +39,14 @@ const browser = await chromium.launch({
 function readPage() {
   // The toolbar: left part holds the view buttons ("Time Order"...), the centre the profile name and "(i/N)".
   const left = [...document.querySelectorAll('div')].find(d => d.children.length === 3 && /Time Order$/.test(d.children[0].textContent.trim()));
-  const centre = left && left.parentElement.children[1];
-  const centreText = centre ? (centre.children.length > 0 && centre.children[0].tagName === 'SPAN' ? centre.children[0].textContent : centre.textContent).trim() : '';
+  // With one profile the centre is a bare text node; with several, a div whose first span reads "name (i/N)".
+  let centreText = '';
+  if (left) {
+    const nodes = [...left.parentElement.childNodes];
+    for (const n of nodes.slice(1, nodes.length - 1))
+      centreText += n.nodeType === 1 && n.firstElementChild && n.firstElementChild.tagName === 'SPAN' ? n.firstElementChild.textContent : n.textContent;
+    centreText = centreText.trim();
+  }
   const position = /\((\d+)\/(\d+)\)$/.exec(centreText);
   const current = position ? centreText.slice(0, position.index).trim() : centreText;
   const names = [...document.querySelectorAll('tr[title]')]
