@@ -110,6 +110,8 @@ public static partial class Commands
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         if (result.SamplesOfOtherEvents > 0)
             ctx.Stderr.WriteLine(FormattableString.Invariant($"stackweave: wrote event {string.Join(", ", result.Events)}; skipped {result.SamplesOfOtherEvents} samples of other events (use --event NAME or --all-events)"));
+        if (result.MarksNotShown > 0)
+            ctx.Stderr.WriteLine(FormattableString.Invariant($"stackweave: {result.MarksNotShown} timestamped non-sample events have no place in speedscope (--format csv lists them)"));
     }
 
     private static void WriteCsv(RunContext ctx, Profile profile, OutputTarget target)

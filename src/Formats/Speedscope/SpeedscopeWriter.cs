@@ -69,7 +69,7 @@ public static class SpeedscopeWriter
             frameBase += plan.Frames.Count;
         }
 
-        using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
         w.WriteStartObject();
         w.WriteString("$schema", SchemaUrl);
         w.WriteString("exporter", options.Exporter);

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using FsCheck;
+using FsCheck.Fluent;
 using Stackweave.Cli;
 using Stackweave.Formats;
 using Stackweave.Formats.Model;
@@ -329,6 +331,44 @@ public partial class SpeedscopeWriterTests
         Assert.Equal([("O", 0, 0L), ("O", 1, 1000L), ("C", 1, 2000L), ("C", 0, 2000L)], ev);
         Assert.Equal(2000, profiles[0].GetProperty("endValue").GetInt64());
         Assert.Contains("time 0 = 3000 ns", doc.RootElement.GetProperty("name").GetString()!, StringComparison.Ordinal);
+    }
+
+    public static Arbitrary<string[]> Names() =>
+        Gen.Frequency(
+                (3, Gen.Elements(',', '"', '\\', '\n', '\r', '\t', '\0', '<', '>', '&', '\'', 'é', '☃', '\u2028', '\uFFFF')),
+                (3, Gen.Choose('a', 'z').Select(c => (char)c)),
+                (1, Gen.Choose(0, 0xD7FF).Select(c => (char)c)))
+            .ArrayOf().Select(a => new string(a)).ArrayOf().Where(a => a.Length is > 0 and < 8).ToArbitrary();
+
+    [FsCheck.Xunit.Property(Arbitrary = [typeof(SpeedscopeWriterTests)], MaxTest = 100)]
+    public void Any_symbol_text_reads_back_from_the_json(string[] names)
+    {
+        var p = new Profile([new SampleType("samples", "count"), new SampleType("period", "count")]);
+        p.Events.Add(new EventInfo { Name = names[0], PeriodUnit = "nanoseconds" });
+        var t = p.InternThread(1, 2, names[^1]);
+        var locs = names.Select((n, k) =>
+        {
+            var l = p.InternLocation(-1, (ulong)k);
+            p.Locations[l].Lines.Add(new Line(p.InternFunction(n, null, n), 0));
+            return l;
+        }).ToArray();
+        p.Samples.Add(p.Stacks.FromRootFirst(locs), t, 1000, [1, 10]);
+        foreach (var sampled in new[] { false, true })
+        {
+            var ms = new MemoryStream();
+            SpeedscopeWriter.Write(p, ms, new SpeedscopeOptions { Sampled = sampled });
+            using var doc = JsonDocument.Parse(ms.ToArray());
+            Assert.Empty(s_schema.Value.Validate(doc.RootElement));
+            Assert.Empty(ImporterRules(doc.RootElement));
+            var frames = doc.RootElement.GetProperty("shared").GetProperty("frames").EnumerateArray().ToList();
+            var profile = doc.RootElement.GetProperty("profiles")[0];
+            Assert.Equal(names[^1] + " 1/2", profile.GetProperty("name").GetString());
+            var stack = sampled
+                ? profile.GetProperty("samples")[0].EnumerateArray().Select(f => f.GetInt32()).ToList()
+                : profile.GetProperty("events").EnumerateArray().Where(e => e.GetProperty("type").GetString() == "O").Select(e => e.GetProperty("frame").GetInt32()).ToList();
+            Assert.Equal(names, stack.Select(f => frames[f].GetProperty("name").GetString()!));
+            Assert.Equal(names.Select(n => n.Length == 0 ? null : n), stack.Select(f => frames[f].TryGetProperty("file", out var file) ? file.GetString() : null));
+        }
     }
 
     [Fact]
