@@ -30,6 +30,7 @@ public static partial class Commands
                 foreach (var (suffix, format) in s_extensions)
                     if (o.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) { f = format; break; }
         }
+        if (a.Value("--csv") is not null && f != "csv") throw new UsageException($"--csv chooses a CSV table; the output format here is {f}");
         if (f is "folded" or "perf-script" or "speedscope" or "csv") return f;
         if (Array.IndexOf(s_laterFormats, f) >= 0) throw new UsageException($"output format '{f}' is not available in this version (folded, perf-script, speedscope, csv are)");
         throw new UsageException($"unknown output format '{f}' (folded, perf-script, speedscope, csv)");

@@ -54,6 +54,26 @@ public partial class CsvWriterTests
     }
 
     [Fact]
+    public void Format_follows_the_extension_and_csv_options_are_checked()
+    {
+        var dir = Directory.CreateTempSubdirectory("stackweave-csv-");
+        try
+        {
+            var out1 = Path.Combine(dir.FullName, "x.csv");
+            Assert.Equal(0, CliRunner.Run("convert", RepoPaths.TestData("go-fp", "perf.data"), "-o", out1).ExitCode);
+            Assert.StartsWith("source,event,time_ns,", File.ReadAllText(out1), StringComparison.Ordinal);
+            var out2 = Path.Combine(dir.FullName, "x.speedscope.json");
+            Assert.Equal(0, CliRunner.Run("convert", RepoPaths.TestData("go-fp", "perf.data"), "-o", out2).ExitCode);
+            Assert.StartsWith("{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\"", File.ReadAllText(out2), StringComparison.Ordinal);
+        }
+        finally { dir.Delete(recursive: true); }
+        Assert.Equal(1, CliRunner.Run("convert", RepoPaths.TestData("go-fp", "perf.data"), "--csv", "nope").ExitCode);
+        Assert.Equal(1, CliRunner.Run("convert", RepoPaths.TestData("go-fp", "perf.data"), "--format", "folded", "--csv", "stacks").ExitCode);
+        Assert.Equal(1, CliRunner.Run("convert", RepoPaths.TestData("go-fp", "perf.data"), "--format", "csv", "--weight", "bytes").ExitCode);
+        Assert.StartsWith("source,pid,", CliRunner.Run("convert", RepoPaths.TestData("go-fp", "perf.data"), "--csv", "stacks").Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Samples_rows_are_perfs_samples_in_time_order_with_perfs_wall_clock()
     {
         // perf script -F comm,pid,tid,time,tod,... on a capture with CLOCK_DATA (-k CLOCK_MONOTONIC_RAW).
