@@ -43,6 +43,8 @@ public sealed class SampleSelection
         var keep = new bool[n];
         var events = new List<int>();
         var samples = profile.Samples;
+        if (n == 0 && eventName is not null)
+            throw new ArgumentException($"no event named '{eventName}' (the input names no events)", nameof(eventName));
         if (n == 0 || allEvents)
         {
             Array.Fill(keep, true);

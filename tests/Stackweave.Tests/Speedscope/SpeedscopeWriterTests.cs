@@ -316,6 +316,14 @@ public partial class SpeedscopeWriterTests
         Assert.Contains(frames, f => f.GetProperty("name").GetString() == "main.func1\n\"quoted\",");
         Assert.Contains(frames, f => f.GetProperty("name").GetString() == "std::map<int, std::string>::find(\"k\")" && f.GetProperty("file").GetString() == "map.h");
         Assert.Contains(frames, f => f.GetProperty("name").GetString() == "[unknown+0xdead]");
+        Assert.Throws<ArgumentException>(() => SpeedscopeWriter.Write(SpeedscopeCases.AggregateProfile(), new MemoryStream(), new SpeedscopeOptions { Event = "cpu" }));
+
+        var counted = new MemoryStream();
+        SpeedscopeWriter.Write(SpeedscopeCases.AggregateProfile(), counted, new SpeedscopeOptions { Weight = WeightMode.Count });
+        using var c = JsonDocument.Parse(counted.ToArray());
+        var only = Assert.Single(c.RootElement.GetProperty("profiles").EnumerateArray());
+        Assert.Equal("cpu.pb.gz samples", only.GetProperty("name").GetString());
+        Assert.Equal([1L, 1, 1], only.GetProperty("weights").EnumerateArray().Select(w => w.GetInt64()));
     }
 
     [Fact]
