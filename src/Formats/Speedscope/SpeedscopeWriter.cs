@@ -50,6 +50,13 @@ public static class SpeedscopeWriter
     // Bytes buffered by the JSON writer before they are pushed to the stream.
     private const int FlushThreshold = 1 << 16;
 
+    // Names and values of the evented profile's events (file-format-spec.ts: OpenFrameEvent / CloseFrameEvent), encoded once.
+    private static readonly JsonEncodedText s_type = JsonEncodedText.Encode("type");
+    private static readonly JsonEncodedText s_frame = JsonEncodedText.Encode("frame");
+    private static readonly JsonEncodedText s_at = JsonEncodedText.Encode("at");
+    private static readonly JsonEncodedText s_open = JsonEncodedText.Encode("O");
+    private static readonly JsonEncodedText s_close = JsonEncodedText.Encode("C");
+
     /// <summary>Writes one profile.</summary>
     public static SpeedscopeResult Write(Profile profile, Stream output, SpeedscopeOptions? options = null)
         => Write([profile], output, options);
@@ -428,9 +435,9 @@ public static class SpeedscopeWriter
                 for (var k = common; k < frames.Count; k++)
                 {
                     w.WriteStartObject();
-                    w.WriteString("type", "O");
-                    w.WriteNumber("frame", _frameBase + frames[k]);
-                    w.WriteNumber("at", start);
+                    w.WriteString(s_type, s_open);
+                    w.WriteNumber(s_frame, _frameBase + frames[k]);
+                    w.WriteNumber(s_at, start);
                     w.WriteEndObject();
                     open.Add(frames[k]);
                 }
@@ -447,9 +454,9 @@ public static class SpeedscopeWriter
             for (var k = open.Count - 1; k >= keep; k--)
             {
                 w.WriteStartObject();
-                w.WriteString("type", "C");
-                w.WriteNumber("frame", _frameBase + open[k]);
-                w.WriteNumber("at", at);
+                w.WriteString(s_type, s_close);
+                w.WriteNumber(s_frame, _frameBase + open[k]);
+                w.WriteNumber(s_at, at);
                 w.WriteEndObject();
             }
             open.RemoveRange(keep, open.Count - keep);
