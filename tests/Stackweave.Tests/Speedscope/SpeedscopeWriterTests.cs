@@ -379,6 +379,44 @@ public partial class SpeedscopeWriterTests
         }
     }
 
+    public static Arbitrary<(int Thread, int Event, long Time, long Period, int[] Stack)[]> TimedSamples() =>
+        (from thread in Gen.Choose(0, 2)
+         from evt in Gen.Choose(0, 2)
+         from time in Gen.Frequency((8, Gen.Choose(0, 10_000).Select(t => (long)t)), (1, Gen.Constant(SampleTable.NoTime)))
+         from period in Gen.Choose(-5, 3_000).Select(v => (long)v)
+         from stack in Gen.Choose(0, 4).ArrayOf().Select(a => a.Take(6).ToArray())
+         select (thread, evt, time, period, stack)).ArrayOf().ToArbitrary();
+
+    [FsCheck.Xunit.Property(Arbitrary = [typeof(SpeedscopeWriterTests)], MaxTest = 200)]
+    public void Any_samples_give_a_file_speedscope_accepts((int Thread, int Event, long Time, long Period, int[] Stack)[] rows, bool sampled, bool all, bool count)
+    {
+        // Out-of-order, equal and missing times, zero and negative periods, time-based and count events, empty stacks.
+        var p = new Profile([new SampleType("samples", "count"), new SampleType("period", "count")]);
+        p.Events.Add(new EventInfo { Name = "cpu-clock", PeriodUnit = "nanoseconds" });
+        p.Events.Add(new EventInfo { Name = "page-faults" });
+        p.Events.Add(new EventInfo { Name = "task-clock", PeriodUnit = "nanoseconds" });
+        var locs = Enumerable.Range(0, 5).Select(k =>
+        {
+            var l = p.InternLocation(-1, (ulong)k);
+            if (k != 4) p.Locations[l].Lines.Add(new Line(p.InternFunction("f" + k), 0)); // location 4 stays unresolved
+            return l;
+        }).ToArray();
+        var threads = new[] { p.InternThread(1, 1, "a"), p.InternThread(1, 2, "b"), p.InternThread(2, 2, "c c") };
+        foreach (var r in rows)
+            p.Samples.Add(p.Stacks.FromRootFirst(r.Stack.Select(k => locs[k]).ToArray()), threads[r.Thread], r.Time, [1, r.Period], r.Event);
+        var ms = new MemoryStream();
+        var result = SpeedscopeWriter.Write(p, ms, new SpeedscopeOptions { Sampled = sampled, AllEvents = all, Weight = count ? WeightMode.Count : WeightMode.Period });
+        using var doc = JsonDocument.Parse(ms.ToArray());
+        Assert.Empty(s_schema.Value.Validate(doc.RootElement));
+        if (rows.Length > 0) Assert.Empty(ImporterRules(doc.RootElement));
+        Assert.Equal(rows.Length, result.SamplesWritten + result.SamplesOfOtherEvents);
+        if (sampled || rows.All(r => r.Time == SampleTable.NoTime))
+        {
+            var written = doc.RootElement.GetProperty("profiles").EnumerateArray().Sum(x => x.GetProperty("samples").GetArrayLength());
+            Assert.Equal(result.SamplesWritten, written);
+        }
+    }
+
     [Fact]
     public void Writer_streams_in_bounded_chunks()
     {
