@@ -12,11 +12,13 @@ public static partial class Commands
 
     private const string Usage = """
         usage:
-          stackweave convert INPUT... [-o OUT] [--format folded|perf-script] [options]
+          stackweave convert INPUT... [-o OUT] [--format folded|perf-script|speedscope|csv] [options]
           stackweave info INPUT... [--json]
           stackweave script PERF_DATA [--raw] [--show-mmap-events] [--show-task-events] [--show-switch-events]
                             [--show-namespace-events] [--show-cgroup-events] [--show-lost-events] [-o OUT]
         folded options (as stackcollapse-perf.pl): --pid --tid --kernel --jit --addrs --all --event-filter EVENT (alias --event)
+        speedscope options: --sampled (sampled profiles, not timelines)  --weight count|period  --event NAME  --all-events
+        csv options: --csv samples|stacks|functions|histograms (default samples)  --weight count|period  --event NAME  --all-events
         symbol options (as perf): --symfs DIR  --kallsyms FILE  --debug-dir DIR (repeatable)  --buildid-dir DIR (default ~/.debug)
                                   --demangle perf|full|none (default perf: as perf script; full: as c++filt)  --no-demangle
         common: --salvage (write what parsed before damage, exit 3)  --verbose (print diagnostics)  -  (stdin/stdout)
@@ -27,12 +29,12 @@ public static partial class Commands
     {
         "--pid", "--tid", "--kernel", "--jit", "--addrs", "--all", "--salvage", "--verbose", "--json", "--raw",
         "--show-mmap-events", "--show-task-events", "--show-switch-events", "--show-namespace-events",
-        "--show-cgroup-events", "--show-lost-events", "--help", "--no-demangle",
+        "--show-cgroup-events", "--show-lost-events", "--help", "--no-demangle", "--sampled", "--all-events",
     };
 
     private static readonly HashSet<string> s_valued = new(StringComparer.Ordinal)
     {
-        "-o", "--format", "--event-filter", "--symfs", "--kallsyms", "--debug-dir", "--buildid-dir", "--demangle", "--max-expansion",
+        "-o", "--format", "--event-filter", "--symfs", "--kallsyms", "--debug-dir", "--buildid-dir", "--demangle", "--max-expansion", "--weight", "--csv",
     };
 
     private static readonly Dictionary<string, string> s_aliases = new(StringComparer.Ordinal)

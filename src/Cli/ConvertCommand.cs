@@ -1,6 +1,8 @@
+using Stackweave.Formats.Csv;
 using Stackweave.Formats.Folded;
 using Stackweave.Formats.Model;
 using Stackweave.Formats.PerfScript;
+using Stackweave.Formats.Speedscope;
 using Stackweave.Merge.Symbols;
 using Stackweave.Merge.Symbols.Demangle;
 
@@ -15,7 +17,7 @@ public static partial class Commands
         (".csv", "csv"), (".svg", "svg"), (".html", "html"), (".perf-script", "perf-script"), (".script", "perf-script"),
     ];
 
-    private static readonly string[] s_laterFormats = ["speedscope", "csv", "pprof", "svg", "html"];
+    private static readonly string[] s_laterFormats = ["pprof", "svg", "html"];
 
     private static string OutputFormat(CliArgs a)
     {
@@ -23,14 +25,15 @@ public static partial class Commands
         if (f is null)
         {
             var o = a.Value("-o");
-            f = "folded";
+            f = a.Value("--csv") is not null ? "csv" : "folded";
             if (o is not null && o != "-")
                 foreach (var (suffix, format) in s_extensions)
                     if (o.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) { f = format; break; }
         }
-        if (f is "folded" or "perf-script") return f;
-        if (Array.IndexOf(s_laterFormats, f) >= 0) throw new UsageException($"output format '{f}' is not available in this version (folded, perf-script are)");
-        throw new UsageException($"unknown output format '{f}' (folded, perf-script)");
+        if (a.Value("--csv") is not null && f != "csv") throw new UsageException($"--csv chooses a CSV table; the output format here is {f}");
+        if (f is "folded" or "perf-script" or "speedscope" or "csv") return f;
+        if (Array.IndexOf(s_laterFormats, f) >= 0) throw new UsageException($"output format '{f}' is not available in this version (folded, perf-script, speedscope, csv are)");
+        throw new UsageException($"unknown output format '{f}' (folded, perf-script, speedscope, csv)");
     }
 
     /// <summary>Managed heap and resident set, for --verbose.</summary>
@@ -85,6 +88,8 @@ public static partial class Commands
             var result = FoldedWriter.Write(profile, target.Writer, options);
             if (result.SkippedNote() is { } note) ctx.Stderr.WriteLine("stackweave: " + note);
         }
+        else if (format == "speedscope") WriteSpeedscope(ctx, profile, target);
+        else if (format == "csv") WriteCsv(ctx, profile, target);
         else
         {
             PerfScriptWriter.Write(profile, target.Writer, new PerfScriptOptions());
@@ -93,5 +98,46 @@ public static partial class Commands
         if (a.Has("--verbose"))
             ctx.Stderr.WriteLine(FormattableString.Invariant($"stackweave: read {readTime.TotalSeconds:0.000} s ({readMemory}), symbolize {symbolTime.TotalSeconds:0.000} s ({symbolMemory}), write {(sw.Elapsed - readTime - symbolTime).TotalSeconds:0.000} s ({Memory()})"));
         return ctx.Finish(profiles);
+    }
+
+    private static WeightMode Weight(CliArgs a) => a.Value("--weight") switch
+    {
+        null or "period" => WeightMode.Period,
+        "count" => WeightMode.Count,
+        var v => throw new UsageException($"--weight takes count or period, not '{v}'"),
+    };
+
+    private static void WriteSpeedscope(RunContext ctx, Profile profile, OutputTarget target)
+    {
+        var a = ctx.Args;
+        var options = new SpeedscopeOptions
+        {
+            Sampled = a.Has("--sampled"), Weight = Weight(a), Event = a.Value("--event-filter"), AllEvents = a.Has("--all-events"),
+            Exporter = "stackweave " + Version,
+        };
+        target.Writer.Flush();
+        SpeedscopeResult result;
+        try { result = SpeedscopeWriter.Write(profile, target.Writer.BaseStream, options); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        if (result.SamplesOfOtherEvents > 0)
+            ctx.Stderr.WriteLine(FormattableString.Invariant($"stackweave: wrote event {string.Join(", ", result.Events)}; skipped {result.SamplesOfOtherEvents} samples of other events (use --event NAME or --all-events)"));
+        if (result.MarksNotShown > 0)
+            ctx.Stderr.WriteLine(FormattableString.Invariant($"stackweave: {result.MarksNotShown} timestamped non-sample events have no place in speedscope (--format csv lists them)"));
+    }
+
+    private static void WriteCsv(RunContext ctx, Profile profile, OutputTarget target)
+    {
+        var a = ctx.Args;
+        var table = a.Value("--csv") switch
+        {
+            null or "samples" => CsvTable.Samples,
+            "stacks" => CsvTable.Stacks,
+            "functions" => CsvTable.Functions,
+            "histograms" => CsvTable.Histograms,
+            var v => throw new UsageException($"--csv takes samples, stacks, functions or histograms, not '{v}'"),
+        };
+        var options = new CsvOptions { Table = table, Weight = Weight(a), Event = a.Value("--event-filter"), AllEvents = a.Has("--all-events") };
+        try { ProfileCsvWriter.Write(profile, target.Writer, options); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
     }
 }
