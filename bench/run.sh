@@ -30,16 +30,21 @@ fi
 samples=$(perf report --stats -i "$data" 2>/dev/null | sed -nE 's/^ *SAMPLE events: *([0-9]+).*/\1/p' | head -1)
 size=$(du -h "$data" | cut -f1)
 
-# Published as a framework-dependent tool, precompiled (ReadyToRun) as a release build of a dotnet tool would be.
+# Two builds of the same code: the dotnet tool as users install it (framework-dependent, precompiled ReadyToRun),
+# and a native executable (Native AOT: no JIT at start-up; `dotnet publish src/Cli -r linux-x64 -p:PublishAot=true`).
 dotnet publish "$root/src/Cli" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/stackweave" >/dev/null
+dotnet publish "$root/src/Cli" -c Release -r linux-x64 -p:PublishAot=true -o "$work/stackweave-aot" >/dev/null
 sw="$work/stackweave/stackweave"
+swaot="$work/stackweave-aot/stackweave"
 
 perf script -i "$data" 2>/dev/null | perl "$fg/stackcollapse-perf.pl" > "$work/reference.folded" 2>/dev/null
-"$sw" convert "$data" --format folded -o "$work/stackweave.folded"
-if ! cmp -s "$work/reference.folded" "$work/stackweave.folded"; then
-  echo "folded outputs differ; not timing (diff $work/reference.folded $work/stackweave.folded)" >&2
-  exit 1
-fi
+for bin in "$sw" "$swaot"; do
+  "$bin" convert "$data" --format folded -o "$work/stackweave.folded"
+  if ! cmp -s "$work/reference.folded" "$work/stackweave.folded"; then
+    echo "folded outputs differ ($bin); not timing (diff $work/reference.folded $work/stackweave.folded)" >&2
+    exit 1
+  fi
+done
 
 measure() { # name, command...; prints "wall_s rss_kb" medians
   local name=$1; shift
@@ -56,18 +61,19 @@ measure() { # name, command...; prints "wall_s rss_kb" medians
 }
 
 results=()
-results+=("$(measure "stackweave convert --format folded" "'$sw' convert '$data' --format folded -o /dev/null")")
+results+=("$(measure "stackweave convert --format folded (native AOT)" "'$swaot' convert '$data' --format folded -o /dev/null")")
+results+=("$(measure "stackweave convert --format folded (dotnet tool, ReadyToRun)" "'$sw' convert '$data' --format folded -o /dev/null")")
 results+=("$(measure "perf script | stackcollapse-perf.pl" "perf script -i '$data' 2>/dev/null | perl '$fg/stackcollapse-perf.pl' > /dev/null")")
 results+=("$(measure "perf script > /dev/null" "perf script -i '$data' > /dev/null 2>&1")")
 
+section=$work/section.md
 {
-  echo "# Benchmark results"
+  echo "## Folded: Stackweave against perf script and stackcollapse-perf.pl"
   echo
   echo "Made by \`bench/run.sh\` on $(date -u +%Y-%m-%d): $(nproc) cores, $(perf --version), .NET $(dotnet --version)."
   echo "Capture: system-wide \`perf record -a -g -m 1024 -e cpu-clock -c 20000\` for ${secs} s while the bundled"
   echo "C++ and Go programs load both CPUs: $size, $samples samples with callchains."
-  echo "Stackweave is published ReadyToRun (framework-dependent). Folded outputs of Stackweave and of the"
-  echo "pipeline were checked identical before timing."
+  echo "Both Stackweave builds' folded outputs were checked identical to the pipeline's before timing."
   echo "Medians of $runs runs (wall time from /usr/bin/time %e; peak RSS %M, for a pipeline the largest process)."
   echo
   echo "| command | wall s | peak RSS MB |"
@@ -76,5 +82,16 @@ results+=("$(measure "perf script > /dev/null" "perf script -i '$data' > /dev/nu
     IFS=$'\t' read -r n w m <<<"$r"
     echo "| \`${n//|/\\|}\` | $w | $(( m / 1024 )) |"
   done
-} > "$here/RESULTS.md"
-cat "$here/RESULTS.md"
+  echo
+} > "$section"
+# Replace this script's section of RESULTS.md (other scripts append their own sections after it).
+out=$here/RESULTS.md
+if [ -f "$out" ] && grep -q '^## Folded: Stackweave against' "$out"; then
+  awk -v sec="$section" '
+    /^## Folded: Stackweave against/ { while ((getline l < sec) > 0) print l; skip=1; next }
+    skip && /^## / { skip=0 }
+    !skip { print }' "$out" > "$out.tmp" && mv "$out.tmp" "$out"
+else
+  { echo "# Benchmark results"; echo; cat "$section"; [ -f "$out" ] && sed '1{/^# Benchmark results$/d}' "$out"; } > "$out.tmp" && mv "$out.tmp" "$out"
+fi
+cat "$section"
