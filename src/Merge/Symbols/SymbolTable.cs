@@ -36,7 +36,8 @@ public sealed class SymbolTable
     /// <summary>Builds the table from unsorted symbols whose zero size means "unknown" (End == Start).</summary>
     public SymbolTable(IEnumerable<SymbolEntry> symbols, bool isKallsyms = false)
     {
-        var sorted = StableSortByStart(new List<SymbolEntry>(symbols));
+        // sorting copies into a new array, so a caller's list is read as it is
+        var sorted = StableSortByStart(symbols as List<SymbolEntry> ?? new List<SymbolEntry>(symbols));
         FixupEnd(sorted, isKallsyms);
         _symbols = FixupDuplicate(sorted);
         _starts = new ulong[_symbols.Length];
@@ -128,24 +129,25 @@ public sealed class SymbolTable
 
     private static ulong RoundUp(ulong v) => v > ulong.MaxValue - (Page - 1) ? ulong.MaxValue & ~(Page - 1) : (v + Page - 1) & ~(Page - 1);
 
+    /// <summary>Keeps one symbol per start address (in place; the array is returned trimmed only when aliases were dropped).</summary>
     private static SymbolEntry[] FixupDuplicate(SymbolEntry[] s)
     {
         if (s.Length == 0) return s;
-        var result = new List<SymbolEntry>(s.Length);
+        var kept = 0;
         var curr = s[0];
         for (var j = 1; j < s.Length; j++)
         {
             var next = s[j];
             if (curr.Start != next.Start)
             {
-                result.Add(curr);
+                s[kept++] = curr;
                 curr = next;
                 continue;
             }
             if (!ChooseFirst(curr, next)) curr = next;
         }
-        result.Add(curr);
-        return [.. result];
+        s[kept++] = curr;
+        return kept == s.Length ? s : s[..kept];
     }
 
     /// <summary>perf's choose_best_symbol: true when <paramref name="a"/> wins over <paramref name="b"/>.</summary>

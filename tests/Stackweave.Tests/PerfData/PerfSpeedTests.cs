@@ -5,11 +5,11 @@ using Stackweave.Formats.PerfData;
 
 namespace Stackweave.Tests.PerfData;
 
-/// <summary>Throughput on a large stream built from a real capture's records (repeated, FINISHED_ROUND between copies).</summary>
+/// <summary>A large stream built from a real capture's records (repeated, FINISHED_ROUND between copies) reads whole; the times it prints are for eyes only (speed is measured in bench/, never asserted here).</summary>
 public sealed class PerfSpeedTests(ITestOutputHelper output)
 {
     [Fact]
-    public void HundredMegabytesParseQuickly()
+    public void HundredMegabytesReadWhole()
     {
         var b = File.ReadAllBytes(PerfTestUtil.Locate("cpp-fp").Capture);
         var recs = PerfTestUtil.WalkData(b);
@@ -56,8 +56,5 @@ public sealed class PerfSpeedTests(ITestOutputHelper output)
         output.WriteLine($"gc0={GC.CollectionCount(0)} gc1={GC.CollectionCount(1)} gc2={GC.CollectionCount(2)} pause={GC.GetTotalPauseDuration().TotalMilliseconds} ms alloc={GC.GetTotalAllocatedBytes() >> 20} MB cpu={Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds}");
         output.WriteLine($"{big.Length >> 20} MB, {n} records, {frames} frames in {sw.ElapsedMilliseconds} ms");
         Assert.Equal(copies * (long)recs.Count(r => r.Type < 64), n);
-        // The goal is well under a second on an idle machine; this bound only catches super-linear regressions on
-        // the shared, heavily loaded 2-core test machine (framing alone took 0.2–1.3 s there under load ~25).
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), sw.Elapsed.ToString());
     }
 }
