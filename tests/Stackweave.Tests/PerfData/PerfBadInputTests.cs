@@ -140,7 +140,8 @@ public sealed class PerfBadInputTests
             }
         }
         if (mode != 0) b = b[..rnd.Next(b.Length + 1)];
-        var sw = Stopwatch.StartNew();
+        // Work stays bounded by the input: measured as bytes allocated (deterministic), never as wall time.
+        var before = GC.GetAllocatedBytesForCurrentThread();
         try
         {
             using var f = PerfDataFile.Open(new MemoryStream(b), "fuzz", new ReadOptions { Salvage = salvage });
@@ -150,6 +151,8 @@ public sealed class PerfBadInputTests
         catch (CaptureFormatException)
         {
         }
-        return sw.Elapsed < TimeSpan.FromSeconds(5);
+        // Limits: a compressed record may expand up to MaxExpansionRatio × its size or MinExpansionAllowance.
+        var allowed = Limits.Default.MinExpansionAllowance + (long)b.Length * Limits.Default.MaxExpansionRatio + (16L << 20);
+        return GC.GetAllocatedBytesForCurrentThread() - before < allowed;
     }
 }
