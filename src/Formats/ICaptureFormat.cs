@@ -23,6 +23,8 @@ public sealed record ReadOptions
     public bool Salvage { get; init; }
     /// <summary>Resource limits.</summary>
     public Limits Limits { get; init; } = Limits.Default;
+    /// <summary>How bpftrace output is read (keys, map, printf timeline pattern, clock).</summary>
+    public Bpftrace.BpftraceOptions Bpftrace { get; init; } = Formats.Bpftrace.BpftraceOptions.Default;
 }
 
 /// <summary>A capture format Stackweave can read: identity, detection and reading into the neutral model.</summary>
