@@ -106,6 +106,34 @@ public class BpftraceCaptureTests
         Assert.Equal(["@", "@k", "@ku", "@u"], roots);
         var text = File.ReadAllText(Data("stacks.txt"));
         Assert.Equal(Regex.Matches(text, @"^@(k|ku|u)?\[", RegexOptions.Multiline).Count, p.Samples.Count);
+        // an empty kstack prints "@k[]: N": a sample on the map's root frame alone
+        var empty = long.Parse(Regex.Match(text, @"^@k\[\]: (\d+)$", RegexOptions.Multiline).Groups[1].Value, CultureInfo.InvariantCulture);
+        var frames = SampleFrames(p);
+        var only = Enumerable.Range(0, p.Samples.Count).Single(i => frames[i] is ["@k"]);
+        Assert.Equal(empty, p.Samples.Values(only)[0]);
+        // "@[, " + user frames: an empty kstack before a ustack leaves user frames only
+        Assert.Equal(Regex.Matches(text, @"^@\[, $", RegexOptions.Multiline).Count,
+            Enumerable.Range(0, p.Samples.Count).Count(i => frames[i][0] == "@" && p.Stacks.Count > 0
+                && !Leaf(p, i, out var k) && !k));
+    }
+
+    /// <summary>False when the sample's frames hold no kernel frame; <paramref name="kernelAny"/> says whether any was found.</summary>
+    private static bool Leaf(Profile p, int sample, out bool kernelAny)
+    {
+        var locs = new List<int>();
+        p.Stacks.LeafFirst(p.Samples.Stack(sample), locs);
+        kernelAny = locs.Any(l => p.Locations[l].MappingId >= 0 && p.Mappings[p.Locations[l].MappingId].Kind == MappingKind.Kernel);
+        return kernelAny;
+    }
+
+    [Fact]
+    public void UnwindFailureFramesAreKeptAndCounted()
+    {
+        // FACTS.md: newer bpftrace prints "<unwind failure>" where unwinding stopped (not seen with 0.17 here)
+        const string text = "Attaching 1 probe...\n\n\n@[\n        <unwind failure>\n        main+4\n]: 3\n\n";
+        var p = BpftracePropertyTests.ReadText(text);
+        Assert.Equal(1, p.Diagnostics.Get(BpftraceProfileBuilder.UnwindCounter));
+        Assert.Equal(["main+4", "<unwind failure>"], SampleFrames(p)[0]);
     }
 
     [Fact]
