@@ -123,6 +123,13 @@ public sealed class BpftraceProfileBuilder
     public Profile Build()
     {
         var p = Profile;
+        if (p.Marks.Count > 0)
+        {
+            long first = long.MaxValue, last = long.MinValue;
+            foreach (var m in p.Marks) { first = Math.Min(first, m.Time); last = Math.Max(last, m.Time); }
+            p.StartTime = first;
+            p.DurationNs = last - first;
+        }
         // maps in order of first appearance
         var order = new List<string>();
         var byMap = new Dictionary<string, List<BpftraceEntry>>(StringComparer.Ordinal);

@@ -273,6 +273,8 @@ public class BpftraceCaptureTests
         Assert.Equal(ClockDomain.BootTime, p.Clock.Domain);
         Assert.All(p.Marks, m => Assert.Contains(m.Name, new[] { "burn-cpp", "cat" }));
         Assert.Contains(p.Marks, m => m.Name == "burn-cpp" && m.Value > 0 && m.Text.Contains(" write ", StringComparison.Ordinal));
+        Assert.Equal(p.Marks.Min(m => m.Time), p.StartTime);
+        Assert.Equal(p.Marks.Max(m => m.Time) - p.Marks.Min(m => m.Time), p.DurationNs);
         var monotonic = Read(capture, new BpftraceOptions { Clock = ClockDomain.Monotonic });
         Assert.Equal(ClockDomain.Monotonic, monotonic.Clock.Domain);
     }
@@ -369,5 +371,17 @@ public class BpftraceCaptureTests
     {
         var bytes = File.ReadAllBytes(RepoPaths.TestData(dir, file));
         Assert.NotEqual(DetectResult.Yes, BpftraceFormat.Instance.Detect(bytes.AsSpan(0, Math.Min(bytes.Length, BpftraceFormat.Instance.HeaderSize))));
+    }
+
+    [Theory]
+    [InlineData("--bpftrace-line", "no-ts-group")]
+    [InlineData("--bpftrace-line", "(unclosed")]
+    [InlineData("--bpftrace-clock", "sundial")]
+    [InlineData("--keys", "pid,,comm")]
+    public void BadBpftraceOptionsAreUsageErrors(string option, string value)
+    {
+        var r = CliRunner.Run("convert", Data("printf.txt"), option, value);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains(option, r.Stderr, StringComparison.Ordinal);
     }
 }
