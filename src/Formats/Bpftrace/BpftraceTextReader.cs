@@ -29,6 +29,8 @@ public static class BpftraceTextReader
     private static void Parse(Stream input, string path, BpftraceProfileBuilder b)
     {
         var r = new LineReader(input, path);
+        // frame lines repeat across entries: parse each distinct one once (and share its name)
+        var frameCache = new Dictionary<string, BpftraceFrame>(StringComparer.Ordinal);
         string? pending = null;
         long pendingOffset = 0;
         bool pendingNewline = false;
@@ -48,7 +50,7 @@ public static class BpftraceTextReader
             if (TryLost(line, out var lost)) { b.Profile.Diagnostics.Report(BpftraceProfileBuilder.LostCounter, FormattableString.Invariant($"bpftrace lost {lost} events"), offset); b.Profile.Diagnostics.Count(BpftraceProfileBuilder.LostCounter, lost - 1); continue; }
             if (MapHead(line, out var nameEnd))
             {
-                var next = ReadEntry(r, path, b, line, offset, newline, nameEnd);
+                var next = ReadEntry(r, path, b, line, offset, newline, nameEnd, frameCache);
                 if (next is { } n) { pending = n.Line; pendingOffset = n.Offset; pendingNewline = n.Newline; }
                 continue;
             }
@@ -92,8 +94,45 @@ public static class BpftraceTextReader
 
     private readonly record struct Pending(string Line, long Offset, bool Newline);
 
+    private enum SegmentEnd { Closed, Stack, Bad }
+
+    /// <summary>
+    /// Reads key elements from text that follows "[" (<paramref name="atHead"/>) or a stack's ", ": elements separated by
+    /// ", ", ended by "]: value" (Closed) or by a trailing ", " / nothing, when a stack starts on the next line (Stack).
+    /// </summary>
+    private static SegmentEnd Segment(string seg, bool atHead, List<BpftraceKey> keys, ref string valueText)
+    {
+        if (seg.Length > 0 && seg[0] == ']' && (seg.Length == 2 && seg[1] == ':' || seg.StartsWith("]: ", StringComparison.Ordinal)))
+        {
+            // "]: value" right after "[" is an empty element (an empty stack or string); after a stack it only closes the key
+            if (atHead) keys.Add(new BpftraceKey("", null));
+            valueText = ValueAfter(seg, 0);
+            return SegmentEnd.Closed;
+        }
+        var close = FindClose(seg);
+        var elements = close >= 0 ? seg[..close] : seg;
+        var pos = 0;
+        while (true)
+        {
+            var next = elements.IndexOf(", ", pos, StringComparison.Ordinal);
+            if (next < 0)
+            {
+                if (close >= 0)
+                {
+                    keys.Add(new BpftraceKey(elements[pos..], null));
+                    valueText = ValueAfter(seg, close);
+                    return SegmentEnd.Closed;
+                }
+                // no "]: ": the text must end where a stack starts ("" after "[" or after a ", ")
+                return pos == elements.Length ? SegmentEnd.Stack : SegmentEnd.Bad;
+            }
+            keys.Add(new BpftraceKey(elements[pos..next], null));
+            pos = next + 2;
+        }
+    }
+
     /// <summary>Reads one map entry starting at <paramref name="head"/>; returns a line read ahead that belongs to what follows.</summary>
-    private static Pending? ReadEntry(LineReader r, string path, BpftraceProfileBuilder b, string head, long offset, bool newline, int nameEnd)
+    private static Pending? ReadEntry(LineReader r, string path, BpftraceProfileBuilder b, string head, long offset, bool newline, int nameEnd, Dictionary<string, BpftraceFrame> frameCache)
     {
         var map = head[..nameEnd];
         string valueText;
@@ -107,40 +146,42 @@ public static class BpftraceTextReader
         }
         else
         {
-            // key text: everything between "[" and the "]: " that ends it, possibly over many lines (stacks)
-            var sb = new System.Text.StringBuilder();
-            var rest = head[(nameEnd + 1)..];
-            var close = FindClose(rest);
-            string? keyText = null;
+            // key: elements separated by ", " up to the "]: " that ends it; a stack starts on the next line after "[" or ", "
+            // (get_stack prints "\n" then one frame per line) and ends at a line starting with ", " or "]"
+            keys = [];
             valueText = "";
-            if (close >= 0) { keyText = rest[..close]; valueText = ValueAfter(rest, close); }
-            else
+            var seg = head[(nameEnd + 1)..];
+            var first = true;
+            while (true)
             {
-                sb.Append(rest);
-                while (keyText is null)
+                var state = Segment(seg, first, keys, ref valueText);
+                if (state == SegmentEnd.Closed) break;
+                if (state == SegmentEnd.Bad) throw new CaptureFormatException(path, lastOffset, $"a key of {map} made of values and stacks, not '{Short(seg)}'");
+                first = false;
+                // a stack: frame lines until a line starting with ',' or ']'
+                var frames = new List<BpftraceFrame>();
+                while (true)
                 {
                     var line = r.Next(out lastOffset, out lastNewline);
                     if (line is null) throw new CaptureFormatException(path, r.Position, $"the rest of {map}'s entry (a stack frame or ']: value'), not the end of the input");
                     if (!lastNewline) throw new CaptureFormatException(path, lastOffset, $"a whole line in {map}'s entry, not a line cut short by the end of the input");
-                    if (line.Length > 0 && line[0] is ',' or ']')
+                    if (line.Length > 0 && line[0] is ',' or ']') { seg = line; break; }
+                    if (!frameCache.TryGetValue(line, out var f))
                     {
-                        var c = FindClose(line);
-                        if (c >= 0)
-                        {
-                            sb.Append('\n').Append(line.AsSpan(0, c));
-                            keyText = sb.ToString();
-                            valueText = ValueAfter(line, c);
-                            break;
-                        }
-                        sb.Append('\n').Append(line);
-                        continue;
+                        if (!BpftraceSyntax.TryParseFrame(line, out f))
+                            throw new CaptureFormatException(path, lastOffset, $"a stack frame or ']: value' in {map}'s entry, not '{Short(line)}'");
+                        frameCache[line] = f;
                     }
-                    if (!BpftraceSyntax.TryParseFrame(line, out _))
-                        throw new CaptureFormatException(path, lastOffset, $"a stack frame or ']: value' in {map}'s entry, not '{Short(line)}'");
-                    sb.Append('\n').Append(line);
+                    frames.Add(f);
+                }
+                keys.Add(new BpftraceKey("", frames));
+                // after a stack: ", " then more elements (or another stack), or "]: value"
+                if (seg[0] == ',')
+                {
+                    if (!seg.StartsWith(", ", StringComparison.Ordinal)) throw new CaptureFormatException(path, lastOffset, $"', ' after a stack in {map}'s key, not '{Short(seg)}'");
+                    seg = seg[2..];
                 }
             }
-            keys = BpftraceSyntax.SplitKey(keyText, ", ") ?? throw new CaptureFormatException(path, offset, $"a key of {map} made of values and stacks");
         }
         if (!lastNewline) throw new CaptureFormatException(path, lastOffset, $"a whole line for {map}'s value, not a line cut short by the end of the input");
 
