@@ -5,6 +5,8 @@
 #
 #   FLAMEGRAPH_DIR   directory holding brendangregg/FlameGraph's stackcollapse-bpftrace.pl
 #                    (default /work/FlameGraph). FlameGraph files are never copied here.
+#   ONLY             optional space-separated capture names to remake (stacks kstack ustack hist printf
+#                    lost perf); the others are kept. Default: everything, from an emptied directory.
 #
 # Every capture is real bpftrace output; only `interrupted*` are cut short on purpose (head -c) to
 # stand for a capture whose print was interrupted, and `raw-mode.txt` is written from bpftrace's
@@ -20,7 +22,9 @@ CPP_PROG="$TD/programs/bin/burn-cpp"
 [ -x "$CPP_PROG" ] || { echo "$CPP_PROG missing: run regen.sh first" >&2; exit 1; }
 if [ ! -e /sys/kernel/tracing/events ]; then mount -t tracefs nodev /sys/kernel/tracing || true; fi
 
-rm -rf "$OUT"
+ONLY="${ONLY:-}"
+want() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
+[ -n "$ONLY" ] || rm -rf "$OUT"
 mkdir -p "$OUT"
 cd "$OUT"
 
@@ -101,22 +105,45 @@ interval:ms:400 { time("%H:%M:%S\n"); }
 interval:s:2 { exit(); }
 BT
 
+cat > perf.bt <<'BT'
+// perf stack mode alone: kernel stacks with comm, user stacks, and default-mode kernel stacks beside them.
+profile:hz:199 /comm == "burn-cpp" || comm == "dd"/ {
+  @kp[kstack(perf), comm] = count();
+  @up[ustack(perf)] = count();
+  @k[kstack] = count();
+}
+interval:s:1 { exit(); }
+BT
+
 # Stacks in several shapes (default and perf modes).
-bt stacks.txt stacks.bt
-bt stacks.json -f json stacks.bt
+if want stacks; then
+  bt stacks.txt stacks.bt
+  bt stacks.json -f json stacks.bt
+fi
+# perf mode (bpftrace 0.17 printed only some of stacks.bt's six maps at exit; this run has three).
+if want perf; then
+  bt perf.txt perf.bt
+  bt perf.json -f json perf.bt
+fi
 # System-wide kernel stacks, with the kallsyms that symbolizes raw/perf addresses.
-bt kstack.txt kstack.bt
-bt kstack.json -f json kstack.bt
-cat /proc/kallsyms | gzip -9 -n > kallsyms.gz
+if want kstack; then
+  bt kstack.txt kstack.bt
+  bt kstack.json -f json kstack.bt
+  cat /proc/kallsyms | gzip -9 -n > kallsyms.gz
+fi
 # User stacks.
-bt ustack.txt ustack.bt
+if want ustack; then bt ustack.txt ustack.bt; fi
 # Histograms and scalar maps.
-bt hist.txt hist.bt
-bt hist.json -f json hist.bt
+if want hist; then
+  bt hist.txt hist.bt
+  bt hist.json -f json hist.bt
+fi
 # printf timelines.
-bt printf.txt printf.bt
-bt printf.json -f json printf.bt
-bt printf-kv.txt printf-kv.bt
+if want printf; then
+  bt printf.txt printf.bt
+  bt printf.json -f json printf.bt
+  bt printf-kv.txt printf-kv.bt
+fi
 # Lost events: a 1-page perf buffer flooded by printf from a dd copying one byte at a time.
 lost() { # lost NAME [bpftrace args...]
   local name="$1"; shift
@@ -128,9 +155,12 @@ lost() { # lost NAME [bpftrace args...]
   wait
   [ -s "$name.stderr" ] || rm -f "$name.stderr"
 }
-lost lost.txt
-lost lost.json -f json
+if want lost; then
+  lost lost.txt
+  lost lost.json -f json
+fi
 # Interrupted prints: the real stacks output cut inside a stack (head -c), as a killed or truncated capture leaves it.
+if want stacks; then
 head -c "$(( $(grep -b -m 3 '^@u\[' stacks.txt | tail -1 | cut -d: -f1) + 40 ))" stacks.txt > interrupted.txt
 head -c "$(( $(wc -c < stacks.json) * 2 / 3 ))" stacks.json > interrupted.json
 
@@ -143,13 +173,14 @@ awk '
   /^@/ && !/^@raw/ { on = 0 }
   on { if ($0 ~ /^\t/) { sub(/^\t/, ""); split($0, f, " "); print f[1] } else print }
 ' stacks.txt > raw-mode.txt
+fi
 
 # References: stackcollapse-bpftrace.pl on the captures whose only stack map is unnamed "@[".
-for f in kstack.txt ustack.txt; do perl "$SC" "$f" > "$f.folded"; done
+for f in kstack.txt ustack.txt; do if [ -f "$f" ]; then perl "$SC" "$f" > "$f.folded"; fi; done
 
 {
   echo "bpftrace: $(bpftrace --version)"
   echo "kernel: $(uname -r)"
   echo "stackcollapse-bpftrace.pl sha256: $(sha256sum "$SC" | cut -d' ' -f1)"
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-} > versions.txt
+} > "versions${ONLY:+-${ONLY// /-}}.txt"

@@ -353,6 +353,8 @@ public class BpftraceCaptureTests
     [InlineData("lost.txt")]
     [InlineData("lost.json")]
     [InlineData("raw-mode.txt")]
+    [InlineData("perf.txt")]
+    [InlineData("perf.json")]
     public void CapturesAreDetectedByContent(string capture)
     {
         var bytes = File.ReadAllBytes(Data(capture));
@@ -383,5 +385,28 @@ public class BpftraceCaptureTests
         var r = CliRunner.Run("convert", Data("printf.txt"), option, value);
         Assert.Equal(1, r.ExitCode);
         Assert.Contains(option, r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("perf.txt")]
+    [InlineData("perf.json")]
+    public void PerfModeStacksFoldLikeTheDefaultModeOnes(string capture)
+    {
+        // perf.bt fills @kp[kstack(perf), comm] and @k[kstack] in the same probe: summed over comm they are equal
+        var kp = CliRunner.Run("convert", Data(capture), "--map", "kp", "--kallsyms", CliRunner.Kallsyms);
+        var k = CliRunner.Run("convert", Data(capture), "--map", "@k", "--kallsyms", CliRunner.Kallsyms);
+        Assert.True(kp.ExitCode == 0, kp.Stderr);
+        Assert.True(k.ExitCode == 0, k.Stderr);
+        Assert.NotEmpty(k.Stdout);
+        Assert.Equal(k.Stdout, kp.Stdout);
+        // perf-mode user frames: names without address, offset or module
+        var up = CliRunner.Run("convert", Data(capture), "--map", "up", "--kallsyms", CliRunner.Kallsyms);
+        Assert.True(up.ExitCode == 0, up.Stderr);
+        Assert.Contains("__libc_start_call_main;main;worker(int, long, int, unsigned long*);", up.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("/burn-cpp)", up.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"\+\d+[; ]", up.Stdout);
+        // the comm key names the thread when asked
+        var p = Read(capture, new BpftraceOptions { Map = "kp", Keys = ["_", "comm"] });
+        Assert.All(Enumerable.Range(0, p.Samples.Count), i => Assert.Contains(p.Threads[p.Samples.Thread(i)].Name, new[] { "burn-cpp", "dd" }));
     }
 }
