@@ -8,7 +8,7 @@ namespace Stackweave.Formats.Bpftrace;
 /// <param name="Offset">Decimal offset after the symbol (<c>+123</c>); null when none was printed.</param>
 /// <param name="Address">Address, when printed (perf and raw modes, or an unresolved <c>0x…</c> frame).</param>
 /// <param name="Module">Module in parentheses (perf mode), null when none.</param>
-public readonly record struct BpftraceFrame(string? Name, long? Offset, ulong? Address, string? Module)
+internal readonly record struct BpftraceFrame(string? Name, long? Offset, ulong? Address, string? Module)
 {
     /// <summary>The frame bpftrace prints when it cannot unwind further (<c>&lt;unwind failure&gt;</c>, newer versions).</summary>
     public const string UnwindFailure = "<unwind failure>";
@@ -23,15 +23,15 @@ public readonly record struct BpftraceFrame(string? Name, long? Offset, ulong? A
 
 /// <summary>One element of a map key: an integer or string as printed, or a stack.</summary>
 /// <param name="Text">The element as printed (a stack's is empty).</param>
-/// <param name="Stack">The stack's frames, leaf first, when the element is a stack; null otherwise.</param>
-public sealed record BpftraceKey(string Text, IReadOnlyList<BpftraceFrame>? Stack)
+/// <param name="Stack">The stack's frames, leaf first, as ids into the builder's frame table, when the element is a stack; null otherwise.</param>
+internal sealed record BpftraceKey(string Text, int[]? Stack)
 {
     /// <summary>True when the element is a stack (possibly empty).</summary>
     public bool IsStack => Stack is not null;
 }
 
 /// <summary>What a map entry holds.</summary>
-public enum BpftraceValueKind
+internal enum BpftraceValueKind
 {
     /// <summary>An integer (count, sum, min, max, avg, or a plain assignment).</summary>
     Integer,
@@ -44,7 +44,7 @@ public enum BpftraceValueKind
 }
 
 /// <summary>One printed map entry: map name (with its <c>@</c>), key elements and value.</summary>
-public sealed class BpftraceEntry
+internal sealed class BpftraceEntry
 {
     /// <summary>Map name as printed, with the <c>@</c> (<c>@</c> alone for the unnamed map).</summary>
     public required string Map { get; init; }
@@ -64,7 +64,7 @@ public sealed class BpftraceEntry
     public long Offset { get; init; }
 
     /// <summary>The key as bpftrace's text output prints it (elements joined by ", "; stacks as their default-mode frames joined by ";").</summary>
-    public string KeyText()
+    public string KeyText(IReadOnlyList<BpftraceFrame> table)
     {
         if (Keys.Count == 0) return "";
         var parts = new string[Keys.Count];
@@ -72,17 +72,17 @@ public sealed class BpftraceEntry
         {
             var k = Keys[i];
             if (k.Stack is null) { parts[i] = k.Text; continue; }
-            var frames = new string[k.Stack.Count];
-            for (var f = 0; f < frames.Length; f++) frames[f] = k.Stack[f].DefaultText();
+            var frames = new string[k.Stack.Length];
+            for (var f = 0; f < frames.Length; f++) frames[f] = table[k.Stack[f]].DefaultText();
             parts[i] = string.Join(';', frames);
         }
         return string.Join(", ", parts);
     }
 
     /// <summary>The entry in a normalized one-line form shared by the text and JSON readers (for non-stack value maps).</summary>
-    public string Describe()
+    public string Describe(IReadOnlyList<BpftraceFrame> table)
     {
-        var head = Keys.Count == 0 ? Map : Map + "[" + KeyText() + "]";
+        var head = Keys.Count == 0 ? Map : Map + "[" + KeyText(table) + "]";
         return Kind switch
         {
             BpftraceValueKind.Stats => FormattableString.Invariant($"{head}: count {Stats.Count}, average {Stats.Average}, total {Value}"),

@@ -121,7 +121,7 @@ public static class BpftraceJsonReader
             if (!keyed) { Value(type, name, [], v, path, offset, b); continue; }
             foreach (var kv in v.EnumerateObject())
             {
-                var keys = BpftraceSyntax.SplitKey(kv.Name, ",") ?? throw new CaptureFormatException(path, offset, $"a key of {name} made of values and stacks");
+                var keys = BpftraceSyntax.SplitKey(kv.Name, ",", b) ?? throw new CaptureFormatException(path, offset, $"a key of {name} made of values and stacks");
                 Value(type, name, keys, kv.Value, path, offset, b);
             }
         }

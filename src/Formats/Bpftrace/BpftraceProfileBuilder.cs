@@ -54,12 +54,25 @@ public sealed class BpftraceProfileBuilder
         Profile.Clock.Domain = options.Bpftrace.Clock ?? ClockDomain.BootTime;
     }
 
+    private readonly List<BpftraceFrame> _frames = [];
+    private readonly Dictionary<BpftraceFrame, int> _frameIds = [];
+
+    /// <summary>The id of a frame in the frame table, adding it if new (stacks are kept as frame ids until the profile is built).</summary>
+    internal int Frame(in BpftraceFrame f)
+    {
+        if (_frameIds.TryGetValue(f, out var id)) return id;
+        id = _frames.Count;
+        _frames.Add(f);
+        _frameIds.Add(f, id);
+        return id;
+    }
+
     /// <summary>Adds a printed map entry (histograms are recorded at once, everything else when the profile is built).</summary>
-    public void Add(BpftraceEntry entry)
+    internal void Add(BpftraceEntry entry)
     {
         if (entry.Kind == BpftraceValueKind.Histogram)
         {
-            Profile.Histograms.Add(new Histogram(entry.Map, entry.KeyText(), entry.Buckets ?? []));
+            Profile.Histograms.Add(new Histogram(entry.Map, entry.KeyText(_frames), entry.Buckets ?? []));
             return;
         }
         _entries.Add(entry);
@@ -149,7 +162,7 @@ public sealed class BpftraceProfileBuilder
                 if (e.Keys.Count == arity)
                     for (var i = 0; i < arity; i++) isStack[i] |= e.Keys[i].IsStack;
             if (Array.IndexOf(isStack, true) >= 0) stackMaps.Add((name, list, arity, isStack));
-            else foreach (var e in list) p.Comments.Add(e.Describe());
+            else foreach (var e in list) p.Comments.Add(e.Describe(_frames));
         }
 
         var wanted = _options.Bpftrace.Map;
@@ -190,7 +203,7 @@ public sealed class BpftraceProfileBuilder
                         if (!isStack[i] || kernel[i] != (pass == 1)) continue;
                         var st = e.Keys[i].Stack;
                         if (st is null) continue; // empty element where the map holds stacks: an empty stack
-                        for (var f = st.Count - 1; f >= 0; f--) frames.Add(FrameLocation(st[f], kernel[i]));
+                        for (var f = st.Length - 1; f >= 0; f--) frames.Add(FrameLocation(st[f], kernel[i]));
                     }
                 if (frames.Count > _options.Limits.MaxStackDepth)
                 {
@@ -202,7 +215,7 @@ public sealed class BpftraceProfileBuilder
                 var value = e.Kind == BpftraceValueKind.Integer || e.Kind == BpftraceValueKind.Stats ? e.Value : 0;
                 if (e.Kind == BpftraceValueKind.Text)
                 {
-                    p.Comments.Add(e.Describe());
+                    p.Comments.Add(e.Describe(_frames));
                     continue;
                 }
                 p.Samples.Add(stack, thread, SampleTable.NoTime, [value], labels: labels);
@@ -230,7 +243,7 @@ public sealed class BpftraceProfileBuilder
         ["entry_SYSCALL_64", "ret_from_fork", "secondary_startup_64", "x86_64_start_kernel", "common_startup_64", "start_kernel", "asm_", "cpu_startup_entry"];
 
     /// <summary>For each key position holding stacks: true for kernel stacks, by addresses, modules, entry points, then position.</summary>
-    private static bool[] ClassifyStacks(List<BpftraceEntry> list, int arity, bool[] isStack)
+    private bool[] ClassifyStacks(List<BpftraceEntry> list, int arity, bool[] isStack)
     {
         var votes = new int[arity]; // > 0 kernel, < 0 user
         foreach (var e in list)
@@ -238,13 +251,14 @@ public sealed class BpftraceProfileBuilder
             if (e.Keys.Count != arity) continue;
             for (var i = 0; i < arity; i++)
             {
-                if (!isStack[i] || e.Keys[i].Stack is not { Count: > 0 } st) continue;
-                foreach (var f in st)
+                if (!isStack[i] || e.Keys[i].Stack is not { Length: > 0 } st) continue;
+                foreach (var id in st)
                 {
+                    var f = _frames[id];
                     if (f.Address is { } a && a != 0) votes[i] += a >= KernelSpaceStart ? 1 : -1;
                     else if (f.Module is not null) votes[i]--;
                 }
-                var root = st[^1].Name;
+                var root = _frames[st[^1]].Name;
                 if (root is not null)
                     foreach (var k in s_kernelRoots)
                         if (root.StartsWith(k, StringComparison.Ordinal)) { votes[i]++; break; }
@@ -340,7 +354,19 @@ public sealed class BpftraceProfileBuilder
         return _kernelMapping;
     }
 
-    private int FrameLocation(BpftraceFrame f, bool kernelStack)
+    private int[] _locationOfFrame = [];
+
+    /// <summary>The location of a frame (by id) in a kernel or user stack, made once per frame and kind.</summary>
+    private int FrameLocation(int frameId, bool kernelStack)
+    {
+        var slot = frameId * 2 + (kernelStack ? 1 : 0);
+        if (slot >= _locationOfFrame.Length) Array.Resize(ref _locationOfFrame, Math.Max(slot + 1, _frames.Count * 2));
+        if (_locationOfFrame[slot] == 0) _locationOfFrame[slot] = NewFrameLocation(_frames[frameId], kernelStack) + 1;
+        if (_frames[frameId].Name is BpftraceFrame.UnwindFailure) Profile.Diagnostics.Count(UnwindCounter);
+        return _locationOfFrame[slot] - 1;
+    }
+
+    private int NewFrameLocation(in BpftraceFrame f, bool kernelStack)
     {
         if (f.Name is null)
         {
@@ -349,7 +375,6 @@ public sealed class BpftraceProfileBuilder
             var kernel = addr >= KernelSpaceStart || (kernelStack && addr == 0);
             return Profile.InternLocation(kernel ? KernelMapping() : -1, addr);
         }
-        if (f.Name == BpftraceFrame.UnwindFailure) Profile.Diagnostics.Count(UnwindCounter);
         var id = NamedLocation(f.Name, f.Offset, kernelStack);
         return id;
     }

@@ -97,7 +97,7 @@ internal static class BpftraceSyntax
     /// then one frame per line); other elements are separated by <paramref name="separator"/> (", " in text output,
     /// "," in JSON keys). Returns null when a stack holds a line that is no frame.
     /// </summary>
-    public static List<BpftraceKey>? SplitKey(string key, string separator)
+    public static List<BpftraceKey>? SplitKey(string key, string separator, BpftraceProfileBuilder b)
     {
         var list = new List<BpftraceKey>();
         if (key.Length == 0) { list.Add(new BpftraceKey("", null)); return list; }
@@ -107,17 +107,17 @@ internal static class BpftraceSyntax
             if (pos < key.Length && key[pos] == '\n')
             {
                 // a stack: frames "…\n" until a line that starts with the separator or the end
-                var frames = new List<BpftraceFrame>();
+                var frames = new List<int>();
                 pos++;
                 while (pos < key.Length && !key.AsSpan(pos).StartsWith(separator.AsSpan(0, 1), StringComparison.Ordinal))
                 {
                     var nl = key.IndexOf('\n', pos);
                     if (nl < 0) return null; // a frame line always ends in "\n"
                     if (!TryParseFrame(key.AsSpan(pos, nl - pos), out var f)) return null;
-                    frames.Add(f);
+                    frames.Add(b.Frame(f));
                     pos = nl + 1;
                 }
-                list.Add(new BpftraceKey("", frames));
+                list.Add(new BpftraceKey("", [.. frames]));
                 if (pos >= key.Length) return list;
                 pos += key.AsSpan(pos).StartsWith(separator, StringComparison.Ordinal) ? separator.Length : 1;
                 if (pos >= key.Length) { list.Add(new BpftraceKey("", null)); return list; }

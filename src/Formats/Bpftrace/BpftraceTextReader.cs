@@ -30,7 +30,8 @@ public static class BpftraceTextReader
     {
         var r = new LineReader(input, path);
         // frame lines repeat across entries: parse each distinct one once (and share its name)
-        var frameCache = new Dictionary<string, BpftraceFrame>(StringComparer.Ordinal);
+        var frameCache = new Dictionary<string, int>(StringComparer.Ordinal);
+        var stackBuffer = new List<int>();
         string? pending = null;
         long pendingOffset = 0;
         bool pendingNewline = false;
@@ -50,7 +51,7 @@ public static class BpftraceTextReader
             if (TryLost(line, out var lost)) { b.Profile.Diagnostics.Report(BpftraceProfileBuilder.LostCounter, FormattableString.Invariant($"bpftrace lost {lost} events"), offset); b.Profile.Diagnostics.Count(BpftraceProfileBuilder.LostCounter, lost - 1); continue; }
             if (MapHead(line, out var nameEnd))
             {
-                var next = ReadEntry(r, path, b, line, offset, newline, nameEnd, frameCache);
+                var next = ReadEntry(r, path, b, line, offset, newline, nameEnd, frameCache, stackBuffer);
                 if (next is { } n) { pending = n.Line; pendingOffset = n.Offset; pendingNewline = n.Newline; }
                 continue;
             }
@@ -132,7 +133,7 @@ public static class BpftraceTextReader
     }
 
     /// <summary>Reads one map entry starting at <paramref name="head"/>; returns a line read ahead that belongs to what follows.</summary>
-    private static Pending? ReadEntry(LineReader r, string path, BpftraceProfileBuilder b, string head, long offset, bool newline, int nameEnd, Dictionary<string, BpftraceFrame> frameCache)
+    private static Pending? ReadEntry(LineReader r, string path, BpftraceProfileBuilder b, string head, long offset, bool newline, int nameEnd, Dictionary<string, int> frameCache, List<int> frames)
     {
         var map = head[..nameEnd];
         string valueText;
@@ -159,22 +160,22 @@ public static class BpftraceTextReader
                 if (state == SegmentEnd.Bad) throw new CaptureFormatException(path, lastOffset, $"a key of {map} made of values and stacks, not '{Short(seg)}'");
                 first = false;
                 // a stack: frame lines until a line starting with ',' or ']'
-                var frames = new List<BpftraceFrame>();
+                frames.Clear();
                 while (true)
                 {
                     var line = r.Next(out lastOffset, out lastNewline);
                     if (line is null) throw new CaptureFormatException(path, r.Position, $"the rest of {map}'s entry (a stack frame or ']: value'), not the end of the input");
                     if (!lastNewline) throw new CaptureFormatException(path, lastOffset, $"a whole line in {map}'s entry, not a line cut short by the end of the input");
                     if (line.Length > 0 && line[0] is ',' or ']') { seg = line; break; }
-                    if (!frameCache.TryGetValue(line, out var f))
+                    if (!frameCache.TryGetValue(line, out var id))
                     {
-                        if (!BpftraceSyntax.TryParseFrame(line, out f))
+                        if (!BpftraceSyntax.TryParseFrame(line, out var f))
                             throw new CaptureFormatException(path, lastOffset, $"a stack frame or ']: value' in {map}'s entry, not '{Short(line)}'");
-                        frameCache[line] = f;
+                        frameCache[line] = id = b.Frame(f);
                     }
-                    frames.Add(f);
+                    frames.Add(id);
                 }
-                keys.Add(new BpftraceKey("", frames));
+                keys.Add(new BpftraceKey("", [.. frames]));
                 // after a stack: ", " then more elements (or another stack), or "]: value"
                 if (seg[0] == ',')
                 {
