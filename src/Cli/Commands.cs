@@ -21,6 +21,9 @@ public static partial class Commands
         csv options: --csv samples|stacks|functions|histograms (default samples)  --weight count|period  --event NAME  --all-events
         symbol options (as perf): --symfs DIR  --kallsyms FILE  --debug-dir DIR (repeatable)  --buildid-dir DIR (default ~/.debug)
                                   --demangle perf|full|none (default perf: as perf script; full: as c++filt)  --no-demangle
+        bpftrace input: --keys pid,tid,comm,NAME,_ (names of the map key elements: thread fields, labels, _ skips)  --map NAME
+                        --bpftrace-line REGEX (printf timeline lines; groups ts, pid, tid, comm, name, value)
+                        --bpftrace-clock boottime|monotonic|realtime|...  --offsets (keep +offset in frame names)
         common: --salvage (write what parsed before damage, exit 3)  --verbose (print diagnostics)  -  (stdin/stdout)
         exit codes: 0 ok, 1 bad usage, 2 bad or unreadable input, 3 partial result under --salvage
         """;
@@ -30,11 +33,13 @@ public static partial class Commands
         "--pid", "--tid", "--kernel", "--jit", "--addrs", "--all", "--salvage", "--verbose", "--json", "--raw",
         "--show-mmap-events", "--show-task-events", "--show-switch-events", "--show-namespace-events",
         "--show-cgroup-events", "--show-lost-events", "--help", "--no-demangle", "--sampled", "--all-events",
+        "--offsets",
     };
 
     private static readonly HashSet<string> s_valued = new(StringComparer.Ordinal)
     {
         "-o", "--format", "--event-filter", "--symfs", "--kallsyms", "--debug-dir", "--buildid-dir", "--demangle", "--max-expansion", "--weight", "--csv",
+        "--keys", "--map", "--bpftrace-line", "--bpftrace-clock",
     };
 
     private static readonly Dictionary<string, string> s_aliases = new(StringComparer.Ordinal)
@@ -104,7 +109,7 @@ public static partial class Commands
                 var limits = Limits.Default;
                 var ratio = Args.Int("--max-expansion", limits.MaxExpansionRatio);
                 if (ratio < 1) throw new UsageException("--max-expansion must be at least 1");
-                return new ReadOptions { Salvage = Salvage, Limits = limits with { MaxExpansionRatio = ratio } };
+                return new ReadOptions { Salvage = Salvage, Limits = limits with { MaxExpansionRatio = ratio }, Bpftrace = BpftraceOptions(Args) };
             }
         }
 

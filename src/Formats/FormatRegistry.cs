@@ -20,6 +20,8 @@ public static class FormatRegistry
         if (s_defaults) return;
         s_defaults = true;
         s_formats.Add(PerfData.PerfDataFormat.Instance);
+        // text heuristics after the binary magics
+        s_formats.Add(Bpftrace.BpftraceFormat.Instance);
     }
 
     /// <summary>Largest header any detector needs.</summary>

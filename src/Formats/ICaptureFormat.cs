@@ -29,6 +29,8 @@ public sealed record ReadOptions
     /// A row keeps the time and CPU of its first sample; samples with labels keep their own rows.
     /// </summary>
     public bool AggregateSamples { get; init; }
+    /// <summary>How bpftrace output is read (keys, map, printf timeline pattern, clock).</summary>
+    public Bpftrace.BpftraceOptions Bpftrace { get; init; } = Formats.Bpftrace.BpftraceOptions.Default;
 }
 
 /// <summary>A capture format Stackweave can read: identity, detection and reading into the neutral model.</summary>

@@ -32,6 +32,17 @@ public sealed class FoldedOptions
     /// </summary>
     public int? ValueIndex { get; set; }
 
+    /// <summary>
+    /// Write each frame as the source named it (its function name, or <c>0x</c> and the address when unresolved; <c>;</c>
+    /// becomes <c>:</c>) instead of through stackcollapse-perf.pl's tidying of perf's text: for inputs whose frames are
+    /// already display text (bpftrace, as stackcollapse-bpftrace.pl keeps them). Only for profiles without perf events.
+    /// Default false.
+    /// </summary>
+    public bool SourceFrames { get; set; }
+
+    /// <summary>With <see cref="SourceFrames"/>: append <c>+offset</c> (decimal, as bpftrace prints it) to frames the symbolizer named from an address. Default false.</summary>
+    public bool Offsets { get; set; }
+
     internal PerfScriptFields EffectiveFields => InputFields ?? (Pid || Tid ? PerfScriptFields.PidTid : PerfScriptFields.Default);
 }
 

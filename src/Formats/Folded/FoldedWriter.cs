@@ -238,6 +238,7 @@ public static class FoldedWriter
             var v = variants[(withOffset ? 1 : 0) | (java ? 2 : 0)] ??= new FoldVariant(profile);
             var node = v.TextNode(stack, locs, loc =>
             {
+                if (generic && options.SourceFrames) return ";" + SourceFrameText(profile, loc, annotateKernel, options.Offsets);
                 line.Clear();
                 line.Append('\t');
                 layout.AppendFrame(line, loc, withOffset);
@@ -268,6 +269,24 @@ public static class FoldedWriter
         res.Lines = list.Count;
         result = res;
         return list;
+    }
+
+    /// <summary>A frame as its source named it (<see cref="FoldedOptions.SourceFrames"/>).</summary>
+    private static string SourceFrameText(Profile profile, int locationId, bool annotateKernel, bool offsets)
+    {
+        var loc = profile.Locations[locationId];
+        string text;
+        if (loc.Lines.Count == 0) text = "0x" + loc.Address.ToString("x", CultureInfo.InvariantCulture);
+        else
+        {
+            text = profile.FunctionName(loc.Lines[^1].FunctionId);
+            if (offsets && loc.Address != 0) text += "+" + loc.SymbolOffset.ToString(CultureInfo.InvariantCulture);
+        }
+        text = text.Replace(';', ':');
+        if (annotateKernel && (uint)loc.MappingId < (uint)profile.Mappings.Count
+            && profile.Mappings[loc.MappingId].Kind is MappingKind.Kernel or MappingKind.KernelModule)
+            text += "_[k]";
+        return text;
     }
 
     private static int FastPname(ThreadInfo th, PerfScriptFields fields, FoldedOptions options, Func<string, int> intern)
