@@ -316,6 +316,15 @@ public static class FoldedWriter
     internal static bool HeaderParsesBack(ThreadInfo th)
         => th.Pid >= 0 && th.Tid >= 0 && Encoding.UTF8.GetByteCount(th.Name) >= 2 && !th.Name.Any(StackCollapseRules.IsPerlSpace);
 
+    /// <summary>
+    /// True when the process name the script's header regex makes for this thread cannot depend on a sample's time or
+    /// CPU: the regex then always anchors at the pid/tid at the latest (blanks inside the comm only move the anchor
+    /// earlier, into the comm). It can run into the time only when the ids are negative or the comm does not start
+    /// with two non-blank characters (its "\S.+?" then swallows the padding and the ids).
+    /// </summary>
+    internal static bool NameIgnoresTime(ThreadInfo th)
+        => th.Pid >= 0 && th.Tid >= 0 && th.Name.Length >= 2 && !StackCollapseRules.IsPerlSpace(th.Name[0]) && !StackCollapseRules.IsPerlSpace(th.Name[1]);
+
     /// <summary>A count as Perl prints it: an integer, or %.15g once the sum left the 64-bit range.</summary>
     internal static string FormatCount(UInt128 v)
         => v <= ulong.MaxValue ? ((ulong)v).ToString(CultureInfo.InvariantCulture)

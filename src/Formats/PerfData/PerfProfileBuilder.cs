@@ -290,7 +290,7 @@ public static class PerfProfileBuilder
             _values[1] = (long)(s.Period != 0 ? s.Period : DefaultPeriod(s.AttrIndex));
             var time = (s.Attr(file) & SampleFormat.Time) != 0 ? (long)s.SampleId.Time : SampleTable.NoTime;
             var labels = s.Raw is not null ? TracepointLabels(s) : null;
-            // rows of threads whose perf script header text does not parse back keep their own time (folded shows it)
+            // rows of threads whose folded process name can hold the sample time keep their own rows (folded shows it)
             if (options.AggregateSamples && labels is null && ThreadAggregates(thread))
             {
                 var key = new RowKey(stack, thread, evt);
@@ -311,7 +311,7 @@ public static class PerfProfileBuilder
         private bool ThreadAggregates(int thread)
         {
             while (_threadAggregates.Count <= thread) _threadAggregates.Add(-1);
-            if (_threadAggregates[thread] < 0) _threadAggregates[thread] = (sbyte)(Folded.FoldedWriter.HeaderParsesBack(profile.Threads[thread]) ? 1 : 0);
+            if (_threadAggregates[thread] < 0) _threadAggregates[thread] = (sbyte)(Folded.FoldedWriter.NameIgnoresTime(profile.Threads[thread]) ? 1 : 0);
             return _threadAggregates[thread] == 1;
         }
         private readonly Dictionary<RowKey, int> _rows = [];
