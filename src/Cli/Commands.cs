@@ -12,13 +12,16 @@ public static partial class Commands
 
     private const string Usage = """
         usage:
-          stackweave convert INPUT... [-o OUT] [--format folded|perf-script] [options]
+          stackweave convert INPUT... [-o OUT] [--format folded|perf-script|pprof] [options]
           stackweave info INPUT... [--json]
           stackweave script PERF_DATA [--raw] [--show-mmap-events] [--show-task-events] [--show-switch-events]
                             [--show-namespace-events] [--show-cgroup-events] [--show-lost-events] [-o OUT]
         folded options (as stackcollapse-perf.pl): --pid --tid --kernel --jit --addrs --all --event-filter EVENT (alias --event)
         symbol options (as perf): --symfs DIR  --kallsyms FILE  --debug-dir DIR (repeatable)  --buildid-dir DIR (default ~/.debug)
                                   --demangle perf|full|none (default perf: as perf script; full: as c++filt)  --no-demangle
+        pprof options: --sample-type NAME (value column, default: default_sample_type else the last; merges on it)
+                       --label-frames KEY[,KEY] (label values as root frames, like pprof -tagroot)
+                       several inputs are merged as go tool pprof -proto does (same sample types, or --sample-type)
         common: --salvage (write what parsed before damage, exit 3)  --verbose (print diagnostics)  -  (stdin/stdout)
         exit codes: 0 ok, 1 bad usage, 2 bad or unreadable input, 3 partial result under --salvage
         """;
@@ -33,6 +36,7 @@ public static partial class Commands
     private static readonly HashSet<string> s_valued = new(StringComparer.Ordinal)
     {
         "-o", "--format", "--event-filter", "--symfs", "--kallsyms", "--debug-dir", "--buildid-dir", "--demangle", "--max-expansion",
+        "--sample-type", "--label-frames",
     };
 
     private static readonly Dictionary<string, string> s_aliases = new(StringComparer.Ordinal)

@@ -238,11 +238,19 @@ public static class FoldedWriter
             var v = variants[(withOffset ? 1 : 0) | (java ? 2 : 0)] ??= new FoldVariant(profile);
             var node = v.TextNode(stack, locs, loc =>
             {
-                line.Clear();
-                line.Append('\t');
-                layout.AppendFrame(line, loc, withOffset);
-                var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs);
-                return frames is null || frames.Length == 0 ? "" : ";" + string.Join(';', frames);
+                if (options.RawNames) return RawFrames(profile, loc, options.Addrs);
+                // Profiles that carry inlined frames themselves (pprof) show each, outermost first; perf text shows one.
+                var inlined = generic ? profile.Locations[loc].Lines.Count : 0;
+                var text = "";
+                for (var li = Math.Max(inlined, 1) - 1; li >= 0; li--)
+                {
+                    line.Clear();
+                    line.Append('\t');
+                    layout.AppendFrame(line, loc, withOffset, inlined > 1 ? li : -1);
+                    var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs);
+                    if (frames is { Length: > 0 }) text += ";" + string.Join(';', frames);
+                }
+                return text;
             });
             var variantIndex = (withOffset ? 1 : 0) | (java ? 2 : 0);
             var textKey = ((long)pnId << 34) | ((long)variantIndex << 32) | (uint)(node + 1);
@@ -268,6 +276,28 @@ public static class FoldedWriter
         res.Lines = list.Count;
         result = res;
         return list;
+    }
+
+    /// <summary>Frames of a location by stored names, outermost first, each prefixed by ';'.</summary>
+    private static string RawFrames(Profile profile, int locationId, bool addrs)
+    {
+        var loc = profile.Locations[locationId];
+        var sb = new StringBuilder();
+        if (loc.Lines.Count == 0)
+        {
+            var m = (uint)loc.MappingId < (uint)profile.Mappings.Count ? profile.Mappings[loc.MappingId].Path : "";
+            var slash = m.LastIndexOf('/');
+            var name = m.Length == 0 ? "unknown" : m[(slash + 1)..];
+            sb.Append(";[").Append(name.Replace(';', ':'));
+            if (addrs) sb.Append(" <").Append(loc.Address.ToString("x", CultureInfo.InvariantCulture)).Append('>');
+            return sb.Append(']').ToString();
+        }
+        for (var i = loc.Lines.Count - 1; i >= 0; i--)
+        {
+            var name = profile.FunctionName(loc.Lines[i].FunctionId);
+            sb.Append(';').Append(name.Length == 0 ? "[unknown]" : name.Replace(';', ':').Replace('\n', ' '));
+        }
+        return sb.ToString();
     }
 
     private static int FastPname(ThreadInfo th, PerfScriptFields fields, FoldedOptions options, Func<string, int> intern)

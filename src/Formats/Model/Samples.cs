@@ -56,6 +56,16 @@ public sealed class SampleTable
         return i;
     }
 
+    /// <summary>Points sample i at another stack (passes that rewrite stacks: pruning, label frames).</summary>
+    public void SetStack(int i, int stack) => _stack[i] = stack;
+
+    /// <summary>Replaces every sample's stack s by <paramref name="map"/>[s] (the root stays the root).</summary>
+    public void RemapStacks(ReadOnlySpan<int> map)
+    {
+        for (var i = 0; i < Count; i++)
+            if (_stack[i] >= 0) _stack[i] = map[_stack[i]];
+    }
+
     private void Grow()
     {
         var n = _stack.Length * 2;
