@@ -49,7 +49,7 @@ if want perf; then
   # perf.data → pprof with Stackweave, read back by `go tool pprof`.
   for c in go-fp cpp-fp; do
     # The captures name /work/main/testdata/programs/bin/…: symbolized from there (see README.md).
-    $STACKWEAVE convert "$TD/$c/perf.data" -o "$OUT/perf-$c.pb.gz"
+    $STACKWEAVE convert "$TD/$c/perf.data" --kallsyms "$TD/system-wide/kallsyms.gz" -o "$OUT/perf-$c.pb.gz"
     goldens "perf-$c.pb.gz"
   done
 fi

@@ -37,6 +37,19 @@ public static class PprofWriter
         => p.Events.Count > 0 && p.SampleTypes.Count == 2
            && p.SampleTypes[0] == new SampleType("samples", "count") && p.SampleTypes[1] == new SampleType("period", "count");
 
+    /// <summary>
+    /// An event's name as a sample type: without perf's modifier suffix (<c>cpu-clock:ppp</c> → <c>cpu-clock</c>; the
+    /// letters of tools/perf/util/parse-events.l's modifier_event u k h H G p P S D I W e), tracepoints (<c>sched:x</c>) kept.
+    /// </summary>
+    public static string EventTypeName(string name)
+    {
+        var colon = name.IndexOf(':');
+        if (colon <= 0 || colon != name.LastIndexOf(':') || colon == name.Length - 1) return name;
+        foreach (var c in name.AsSpan(colon + 1))
+            if ("ukhHGpPSDIWe".IndexOf(c) < 0) return name;
+        return name[..colon];
+    }
+
     private sealed class Emitter(Profile p, Stream output)
     {
         private readonly ProtoWriter _top = new();
@@ -82,7 +95,7 @@ public static class PprofWriter
             if (perf)
             {
                 types.Add(new SampleType("samples", "count"));
-                foreach (var e in p.Events) types.Add(new SampleType(e.Name, e.PeriodUnit));
+                foreach (var e in p.Events) types.Add(new SampleType(EventTypeName(e.Name), e.PeriodUnit));
             }
             else types.AddRange(p.SampleTypes);
             foreach (var t in types) ValueType(PprofFields.SampleType, t);
@@ -101,7 +114,7 @@ public static class PprofWriter
             if (perf && periodType is null && p.Events.Count > 0)
             {
                 var e = p.Events[0];
-                periodType = new SampleType(e.Name, e.PeriodUnit);
+                periodType = new SampleType(EventTypeName(e.Name), e.PeriodUnit);
                 period = e.Freq ? 0 : (long)e.PeriodOrFreq;
             }
             if (periodType is { } pt) ValueType(PprofFields.PeriodType, pt);
@@ -112,7 +125,7 @@ public static class PprofWriter
                 _top.Tag(PprofFields.Comment, WireType.Varint);
                 _top.Varint((ulong)S(c));
             }
-            var dflt = p.DefaultSampleType ?? (perf && p.Events.Count > 0 ? p.Events[0].Name : null);
+            var dflt = p.DefaultSampleType ?? (perf && p.Events.Count > 0 ? EventTypeName(p.Events[0].Name) : null);
             _top.Int(PprofFields.DefaultSampleType, S(dflt));
             _top.Int(PprofFields.DocUrl, S(p.DocUrl));
             foreach (var s in _stringList)

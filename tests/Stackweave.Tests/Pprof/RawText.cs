@@ -72,16 +72,32 @@ public sealed class RawText
                 locs[id] = [];
                 rest = t[(colon + 2)..];
                 // "0x4c8351 M=1 [F] name file:line s=0" — address, optional mapping and [F] flag
-                var parts = rest.Split(' ');
+                var parts = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 var k = 1;
                 if (k < parts.Length && parts[k].StartsWith("M=", StringComparison.Ordinal)) k++;
                 if (k < parts.Length && parts[k] == "[F]") k++;
-                if (k >= parts.Length) continue; // no lines
+                if (k >= parts.Length)
+                {
+                    // No lines: stackcollapse-perf.pl's "[module]" (the mapping's base name) or "[unknown]", filled in below.
+                    var m = parts.Length > 1 && parts[1].StartsWith("M=", StringComparison.Ordinal) ? parts[1][2..] : "";
+                    locs[id].Add("\0" + m);
+                    continue;
+                }
                 rest = string.Join(' ', parts[k..]);
             }
             else rest = t;
             locs[current].Add(FunctionName(rest));
         }
+        var mappings = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (i++; i < lines.Length; i++)
+        {
+            var parts = lines[i].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length >= 3) mappings[parts[0].TrimEnd(':')] = parts[2];
+        }
+        foreach (var names in locs.Values)
+            for (var k = 0; k < names.Count; k++)
+                if (names[k].StartsWith('\0'))
+                    names[k] = mappings.TryGetValue(names[k][1..], out var file) ? "[" + file[(file.LastIndexOf('/') + 1)..] + "]" : "[unknown]";
         foreach (var (values, ids, labels) in samples)
         {
             var frames = new List<string>();
@@ -135,7 +151,14 @@ public sealed class RawText
             sb.Clear();
             for (var k = locs.Count - 1; k >= 0; k--)
             {
-                var lines = p.Locations[locs[k]].Lines;
+                var loc = p.Locations[locs[k]];
+                var lines = loc.Lines;
+                if (lines.Count == 0)
+                {
+                    if (sb.Length > 0) sb.Append(';');
+                    var file = (uint)loc.MappingId < (uint)p.Mappings.Count ? p.Mappings[loc.MappingId].Path : null;
+                    sb.Append(file is null ? "[unknown]" : "[" + file[(file.LastIndexOf('/') + 1)..] + "]");
+                }
                 for (var j = lines.Count - 1; j >= 0; j--)
                 {
                     if (sb.Length > 0) sb.Append(';');
