@@ -176,6 +176,8 @@ public static class ProfileMerger
             for (var i = 0; i < _keys.Count; i++)
             {
                 var (st, th, ev, labels) = _keys[i];
+                // pprof merges again when a sum came out all zero, dropping it.
+                if (Array.TrueForAll(_sums[i], v => v == 0)) continue;
                 Result.Samples.Add(st, th, SampleTable.NoTime, _sums[i], ev, -1, labels);
             }
         }
