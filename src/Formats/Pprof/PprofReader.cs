@@ -405,6 +405,7 @@ public static class PprofReader
             // Interned label sets: samples of one goroutine or worker share one array.
             var labelSets = new Dictionary<string, Label[]>(StringComparer.Ordinal);
             var labelKey = new StringBuilder();
+            var stackCache = new Dictionary<ulong, (int Offset, int Length, int Stack)>();
             foreach (var m in _samples)
             {
                 try
@@ -412,6 +413,10 @@ public static class PprofReader
                     var r = new ProtoReader(data.Slice(m.Start, m.Length), m.Start, path);
                     locs.Clear();
                     labels.Clear();
+                    var cachedStack = -2;
+                    var sawUnpacked = false;
+                    ulong? pendingKey = null;
+                    int pendingOffset = 0, pendingLength = 0;
                     var nv = 0;
                     while (!r.End)
                     {
@@ -419,13 +424,34 @@ public static class PprofReader
                         switch (f)
                         {
                             case PprofFields.SampleLocationId:
+                                // ids split over several fields: the cached part comes back as ids first.
+                                if (cachedStack >= 0) { p.Stacks.LeafFirst(cachedStack, locs); cachedStack = -2; }
                                 if (wire == WireType.Len)
                                 {
                                     var packed = r.Bytes(out var po);
+                                    // The same packed id list as an earlier sample (one per goroutine or label set) is the same stack.
+                                    if (locs.Count == 0 && cachedStack < 0 && !sawUnpacked && packed.Length > 0)
+                                    {
+                                        var h = (ulong)(uint)packed.Length << 32 ^ (ulong)HashBytes(packed);
+                                        if (stackCache.TryGetValue(h, out var hit) && data.Slice(hit.Offset, hit.Length).SequenceEqual(packed))
+                                        {
+                                            cachedStack = hit.Stack;
+                                            break;
+                                        }
+                                        pendingKey = h;
+                                        pendingOffset = (int)po;
+                                        pendingLength = packed.Length;
+                                    }
+                                    else pendingKey = null;
                                     var pr = new ProtoReader(packed, po, path);
                                     while (!pr.End) { var o = pr.Offset; locs.Add(LocationIndex(pr.Varint(), o, locations)); }
                                 }
-                                else locs.Add(LocationIndex(r.VarintField(wire, at, "sample.location_id"), at, locations));
+                                else
+                                {
+                                    locs.Add(LocationIndex(r.VarintField(wire, at, "sample.location_id"), at, locations));
+                                    sawUnpacked = true;
+                                    pendingKey = null;
+                                }
                                 break;
                             case PprofFields.SampleValue:
                                 if (wire == WireType.Len)
@@ -458,10 +484,16 @@ public static class PprofReader
                         throw new CaptureFormatException(path, m.FieldOffset,
                             valueCount == 0 ? "sample types (sample_type, field 1) before samples can be read"
                             : FormattableString.Invariant($"{valueCount} values in the sample (one per sample type), not {nv}"));
-                    var start = 0;
-                    if (locs.Count > maxDepth) { start = locs.Count - maxDepth; truncated++; }
-                    var stack = StackTable.Root;
-                    for (var i = locs.Count - 1; i >= start; i--) stack = p.Stacks.Push(stack, locs[i]);
+                    int stack;
+                    if (cachedStack >= -1 && locs.Count == 0) stack = cachedStack;
+                    else
+                    {
+                        var start = 0;
+                        if (locs.Count > maxDepth) { start = locs.Count - maxDepth; truncated++; }
+                        stack = StackTable.Root;
+                        for (var i = locs.Count - 1; i >= start; i--) stack = p.Stacks.Push(stack, locs[i]);
+                        if (pendingKey is { } pk && !sawUnpacked && locs.Count <= maxDepth) stackCache[pk] = (pendingOffset, pendingLength, stack);
+                    }
                     Label[]? set = null;
                     if (labels.Count > 0)
                     {
@@ -478,6 +510,17 @@ public static class PprofReader
             }
             if (truncated > 0) p.Diagnostics.Count("stacks truncated at the depth limit", truncated);
             if (_unknown + _unknownTop > 0) p.Diagnostics.Count(UnknownFields, _unknown + _unknownTop);
+        }
+
+        /// <summary>FNV-1a (32-bit) over the bytes, 8 at a time folded: a cache key, checked by comparing the bytes.</summary>
+        private static uint HashBytes(ReadOnlySpan<byte> b)
+        {
+            // FNV-1a offset basis 2166136261 and prime 16777619 (Fowler/Noll/Vo).
+            var h = 2166136261u;
+            var longs = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(b);
+            foreach (var v in longs) h = (h ^ (uint)(v ^ (v >> 32))) * 16777619u;
+            for (var i = longs.Length * 8; i < b.Length; i++) h = (h ^ b[i]) * 16777619u;
+            return h;
         }
 
         private CaptureFormatException ValueCount(Span2 m, int valueCount, long at)

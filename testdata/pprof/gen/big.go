@@ -6,9 +6,9 @@ import (
 	"os"
 )
 
-// big writes a large synthetic profile (raw protobuf) for the benchmark in bench/: n samples over
-// 20,000 locations in 4,000 functions, stacks 8-64 deep, two string labels and one numeric label per
-// sample, three sample types. Fixed seed: the same bytes every run.
+// big writes a large synthetic profile (raw protobuf) for the benchmark in bench/: n samples of 20,000
+// distinct stacks (8-64 deep) over 20,000 locations in 4,000 functions, two string labels and one numeric
+// label per sample, three sample types. Fixed seed: the same bytes every run.
 func big(path string, n int) {
 	r := rand.New(rand.NewSource(1))
 	strs := []string{""}
@@ -69,17 +69,21 @@ func big(path string, n int) {
 			prefixes[i] = append(prefixes[i], int64(1+r.Intn(nl)))
 		}
 	}
-	stack := make([]int64, 0, 80)
-	for i := 0; i < n; i++ {
-		stack = stack[:0]
+	// 20,000 distinct stacks (a prefix and a random tail, leaf first), each sampled under many label sets,
+	// as in a profile merged from a fleet: few stacks, many labels.
+	stacks := make([][]int64, 20000)
+	for i := range stacks {
 		tail := 4 + r.Intn(48)
 		for j := 0; j < tail; j++ {
-			stack = append(stack, int64(1+r.Intn(nl)))
+			stacks[i] = append(stacks[i], int64(1+r.Intn(nl)))
 		}
 		pre := prefixes[r.Intn(len(prefixes))]
 		for j := len(pre) - 1; j >= 0; j-- {
-			stack = append(stack, pre[j])
+			stacks[i] = append(stacks[i], pre[j])
 		}
+	}
+	for i := 0; i < n; i++ {
+		stack := stacks[r.Intn(len(stacks))]
 		w, rt, b := workers[r.Intn(len(workers))], routes[r.Intn(len(routes))], int64(r.Intn(1<<20))
 		p.msg(2, func(m *enc) {
 			m.packed(1, stack...)
