@@ -403,8 +403,7 @@ public static class PprofReader
             var labels = new List<Label>();
             var truncated = 0L;
             // Interned label sets: samples of one goroutine or worker share one array.
-            var labelSets = new Dictionary<string, Label[]>(StringComparer.Ordinal);
-            var labelKey = new StringBuilder();
+            var labelSets = new Dictionary<ulong, Label[]>();
             var stackCache = new Dictionary<ulong, (int Offset, int Length, int Stack)>();
             foreach (var m in _samples)
             {
@@ -414,6 +413,7 @@ public static class PprofReader
                     locs.Clear();
                     labels.Clear();
                     var cachedStack = -2;
+                    var labelHash = 14695981039346656037UL; // FNV-1a 64-bit offset basis
                     var sawUnpacked = false;
                     ulong? pendingKey = null;
                     int pendingOffset = 0, pendingLength = 0;
@@ -475,7 +475,9 @@ public static class PprofReader
                                 break;
                             case PprofFields.SampleLabel:
                                 if (wire != WireType.Len) throw r.WireError(wire, at, "sample.label", "2 (length-delimited)");
-                                if (ReadLabel(r.Bytes(out var lo), lo, at, ref damage) is { } l) labels.Add(l);
+                                var labelBytes = r.Bytes(out var lo);
+                                labelHash = (labelHash ^ HashBytes(labelBytes)) * 1099511628211UL; // FNV-1a 64-bit prime
+                                if (ReadLabel(labelBytes, lo, at, ref damage) is { } l) labels.Add(l);
                                 break;
                             default: Unknown(ref r, wire, at); break;
                         }
@@ -497,12 +499,13 @@ public static class PprofReader
                     Label[]? set = null;
                     if (labels.Count > 0)
                     {
-                        labelKey.Clear();
-                        foreach (var l in labels)
-                            labelKey.Append(l.Key).Append('\0').Append(l.Str is null ? 'n' : 's').Append(l.Str).Append('\0')
-                                .Append(l.Num).Append('\0').Append(l.NumUnit).Append('\u0001');
-                        var k = labelKey.ToString();
-                        if (!labelSets.TryGetValue(k, out set)) labelSets.Add(k, set = [.. labels]);
+                        // Same label bytes, same labels (checked: a hash collision only costs a new array).
+                        if (!labelSets.TryGetValue(labelHash, out set) || !SameLabels(set, labels))
+                        {
+                            var fresh = labels.ToArray();
+                            if (set is null) labelSets.Add(labelHash, fresh);
+                            set = fresh;
+                        }
                     }
                     p.Samples.Add(stack, -1, SampleTable.NoTime, values.AsSpan(0, valueCount), 0, -1, set);
                 }
@@ -510,6 +513,13 @@ public static class PprofReader
             }
             if (truncated > 0) p.Diagnostics.Count("stacks truncated at the depth limit", truncated);
             if (_unknown + _unknownTop > 0) p.Diagnostics.Count(UnknownFields, _unknown + _unknownTop);
+        }
+
+        private static bool SameLabels(Label[] a, List<Label> b)
+        {
+            if (a.Length != b.Count) return false;
+            for (var i = 0; i < a.Length; i++) if (a[i] != b[i]) return false;
+            return true;
         }
 
         /// <summary>FNV-1a (32-bit) over the bytes, 8 at a time folded: a cache key, checked by comparing the bytes.</summary>
