@@ -37,23 +37,21 @@ if [ "$expected" != "$actual" ]; then
   exit 1
 fi
 
-measure() { # name, command...; prints "wall_s rss_mb" medians
-  local walls=() rsss=()
+measure() { # command...; prints "wall_s cpu_s rss_mb" medians (cpu = user + sys)
+  local walls=() cpus=() rsss=()
   for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$work/time.txt" bash -c "$*" >/dev/null 2>&1
-    read -r w r < "$work/time.txt"
-    walls+=("$w"); rsss+=("$r")
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" bash -c "$*" >/dev/null 2>&1
+    read -r w u s r < "$work/time.txt"
+    walls+=("$w"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u + s}')"); rsss+=("$r")
   done
-  local mw mr
-  mw=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
-  mr=$(printf '%s\n' "${rsss[@]}" | sort -n | awk '{a[NR]=$1} END{printf "%d", a[int((NR+1)/2)]/1024}')
-  echo "$mw $mr"
+  med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+  echo "$(med "${walls[@]}") $(med "${cpus[@]}") $(( $(med "${rsss[@]}") / 1024 ))"
 }
 
-read -r w1 r1 < <(measure "$sw convert '$big' --sample-type cpu -o '$work/big.folded'")
-read -r w2 r2 < <(measure "$sw convert '$big' -o '$work/big.out.pb.gz'")
-read -r w3 r3 < <(measure "go tool pprof -symbolize=none -raw '$big' > /dev/null")
-read -r w4 r4 < <(measure "go tool pprof -symbolize=none -proto '$big' > '$work/big.go.pb.gz'")
+read -r w1 c1 r1 < <(measure "$sw convert '$big' --sample-type cpu -o '$work/big.folded'")
+read -r w2 c2 r2 < <(measure "$sw convert '$big' -o '$work/big.out.pb.gz'")
+read -r w3 c3 r3 < <(measure "go tool pprof -symbolize=none -raw '$big' > /dev/null")
+read -r w4 c4 r4 < <(measure "go tool pprof -symbolize=none -proto '$big' > '$work/big.go.pb.gz'")
 
 section=$(cat <<MD
 ## pprof
@@ -63,14 +61,15 @@ measuring: the machine is shared, so wall times are inflated alike), $(go versio
 Profile: \`bench/work/big.pb\`, ${size} MB raw protobuf, ${samples} samples of 20,000 distinct stacks (8–64 frames)
 with two string labels and one numeric label each, three sample types (\`testdata/pprof/gen -big\`, fixed seed).
 Stackweave's folded cpu total was checked equal to the cpu total of \`go tool pprof -raw\` before timing.
-Medians of ${runs} run(s) (wall time from /usr/bin/time %e; peak RSS %M).
+Medians of ${runs} run(s) from /usr/bin/time: wall %e, CPU %U + %S (both tools use more than one thread:
+the garbage collectors, and Stackweave's gzip), peak RSS %M. CPU time is the fairer figure on a loaded machine.
 
-| command | wall s | peak RSS MB |
-|---|---:|---:|
-| \`stackweave convert big.pb --sample-type cpu -o big.folded\` | $w1 | $r1 |
-| \`stackweave convert big.pb -o big.pb.gz\` (pprof → pprof) | $w2 | $r2 |
-| \`go tool pprof -symbolize=none -raw big.pb\` | $w3 | $r3 |
-| \`go tool pprof -symbolize=none -proto big.pb\` | $w4 | $r4 |
+| command | wall s | CPU s | peak RSS MB |
+|---|---:|---:|---:|
+| \`stackweave convert big.pb --sample-type cpu -o big.folded\` | $w1 | $c1 | $r1 |
+| \`stackweave convert big.pb -o big.pb.gz\` (pprof → pprof) | $w2 | $c2 | $r2 |
+| \`go tool pprof -symbolize=none -raw big.pb\` | $w3 | $c3 | $r3 |
+| \`go tool pprof -symbolize=none -proto big.pb\` | $w4 | $c4 | $r4 |
 MD
 )
 results=$here/RESULTS.md
