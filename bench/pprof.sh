@@ -61,8 +61,8 @@ measuring: the machine is shared, so wall times are inflated alike), $(go versio
 Profile: \`bench/work/big.pb\`, ${size} MB raw protobuf, ${samples} samples of 20,000 distinct stacks (8–64 frames)
 with two string labels and one numeric label each, three sample types (\`testdata/pprof/gen -big\`, fixed seed).
 Stackweave's folded cpu total was checked equal to the cpu total of \`go tool pprof -raw\` before timing.
-Medians of ${runs} run(s) from /usr/bin/time: wall %e, CPU %U + %S (both tools use more than one thread:
-the garbage collectors, and Stackweave's gzip), peak RSS %M. CPU time is the fairer figure on a loaded machine.
+Medians of ${runs} run(s) from /usr/bin/time: wall %e, CPU %U + %S (both runtimes use more than one thread:
+their garbage collectors and JIT or scheduler threads), peak RSS %M. CPU time is the fairer figure on a loaded machine.
 
 | command | wall s | CPU s | peak RSS MB |
 |---|---:|---:|---:|
