@@ -239,18 +239,11 @@ public static class FoldedWriter
             var node = v.TextNode(stack, locs, loc =>
             {
                 if (options.RawNames) return RawFrames(profile, loc, options.Addrs);
-                // Profiles that carry inlined frames themselves (pprof) show each, outermost first; perf text shows one.
-                var inlined = generic ? profile.Locations[loc].Lines.Count : 0;
-                var text = "";
-                for (var li = Math.Max(inlined, 1) - 1; li >= 0; li--)
-                {
-                    line.Clear();
-                    line.Append('\t');
-                    layout.AppendFrame(line, loc, withOffset, inlined > 1 ? li : -1);
-                    var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs);
-                    if (frames is { Length: > 0 }) text += ";" + string.Join(';', frames);
-                }
-                return text;
+                line.Clear();
+                line.Append('\t');
+                layout.AppendFrame(line, loc, withOffset);
+                var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs);
+                return frames is null || frames.Length == 0 ? "" : ";" + string.Join(';', frames);
             });
             var variantIndex = (withOffset ? 1 : 0) | (java ? 2 : 0);
             var textKey = ((long)pnId << 34) | ((long)variantIndex << 32) | (uint)(node + 1);

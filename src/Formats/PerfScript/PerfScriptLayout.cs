@@ -283,15 +283,12 @@ internal sealed class PerfScriptLayout
         => loc.MappingId < 0 || loc.MappingId >= _profile.Mappings.Count ? "[unknown]" : _profile.Mappings[loc.MappingId].Path;
 
     /// <summary>Appends one callchain line without tab and line end: <c>%16lx sym[+0xoff] (dso)</c>.</summary>
-    public void AppendFrame(StringBuilder sb, int locationId, bool withOffset) => AppendFrame(sb, locationId, withOffset, -1);
-
-    /// <summary>As above, naming the function of line <paramref name="lineIndex"/> of the location (-1: the outermost, as perf does).</summary>
-    public void AppendFrame(StringBuilder sb, int locationId, bool withOffset, int lineIndex)
+    public void AppendFrame(StringBuilder sb, int locationId, bool withOffset)
     {
         var loc = _profile.Locations[locationId];
         // sample__fprintf_callchain: "%16" PRIx64, " ", symbol (with "+0x%lx" offset when symoff is printed), " (", dso, ")".
         AppendHex(sb, PrintedAddress(loc), 16).Append(' ');
-        var sym = lineIndex >= 0 && lineIndex < loc.Lines.Count ? _profile.FunctionName(loc.Lines[lineIndex].FunctionId) : SymbolOf(loc);
+        var sym = SymbolOf(loc);
         if (sym is null) sb.Append("[unknown]");
         else
         {
