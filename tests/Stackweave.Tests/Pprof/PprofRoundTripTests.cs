@@ -119,6 +119,18 @@ public class PprofRoundTripTests
     }
 
     [Fact]
+    public void Merged_perf_captures_fold_to_both_FlameGraph_goldens()
+    {
+        // Captures of two programs: the merged folded output is the union of stackcollapse-perf.pl's outputs.
+        var r = CliRunner.Run("convert", RepoPaths.TestData("go-fp", "perf.data"), RepoPaths.TestData("cpp-fp", "perf.data"),
+            "--symfs", CliRunner.Symfs, "--kallsyms", CliRunner.Kallsyms);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var expected = File.ReadAllLines(RepoPaths.TestData("go-fp", "perf.data.folded"))
+            .Concat(File.ReadAllLines(RepoPaths.TestData("cpp-fp", "perf.data.folded"))).Order(StringComparer.Ordinal);
+        Assert.Equal(expected, r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public void Merge_with_itself_doubles_every_value()
     {
         var a = FormatRegistry.Read(Data("crafted.pb"));
