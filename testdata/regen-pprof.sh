@@ -25,7 +25,8 @@ goldens() {
 
 if want profiles; then
   (cd "$OUT/gen" && GOFLAGS=-buildvcs=false go build -trimpath -o "$BIN/pprofgen" .)
-  rm -f "$OUT"/*.pb "$OUT"/*.pb.gz "$OUT"/*.txt
+  # Everything but the perf.data conversions (the "perf" part remakes those).
+  find "$OUT" -maxdepth 1 -type f \( -name '*.pb' -o -name '*.pb.gz' -o -name '*.txt' \) ! -name 'perf-*' -delete
   "$BIN/pprofgen" "$OUT"
   # A second run gives a second CPU profile to merge with the first.
   mkdir "$BIN/run2"
