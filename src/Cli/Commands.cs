@@ -12,7 +12,7 @@ public static partial class Commands
 
     private const string Usage = """
         usage:
-          stackweave convert INPUT... [-o OUT] [--format folded|perf-script|speedscope|csv] [options]
+          stackweave convert INPUT... [-o OUT] [--format folded|perf-script|speedscope|csv|pprof] [options]
           stackweave info INPUT... [--json]
           stackweave script PERF_DATA [--raw] [--show-mmap-events] [--show-task-events] [--show-switch-events]
                             [--show-namespace-events] [--show-cgroup-events] [--show-lost-events] [-o OUT]
@@ -24,6 +24,9 @@ public static partial class Commands
         bpftrace input: --keys pid,tid,comm,NAME,_ (names of the map key elements: thread fields, labels, _ skips)  --map NAME
                         --bpftrace-line REGEX (printf timeline lines; groups ts, pid, tid, comm, name, value)
                         --bpftrace-clock boottime|monotonic|realtime|...  --offsets (keep +offset in frame names)
+        pprof options: --sample-type NAME (value column, default: default_sample_type else the last; merges on it)
+                       --label-frames KEY[,KEY] (label values as root frames, like pprof -tagroot)
+                       several inputs are merged as go tool pprof -proto does (same sample types, or --sample-type)
         common: --salvage (write what parsed before damage, exit 3)  --verbose (print diagnostics)  -  (stdin/stdout)
         exit codes: 0 ok, 1 bad usage, 2 bad or unreadable input, 3 partial result under --salvage
         """;
@@ -39,7 +42,7 @@ public static partial class Commands
     private static readonly HashSet<string> s_valued = new(StringComparer.Ordinal)
     {
         "-o", "--format", "--event-filter", "--symfs", "--kallsyms", "--debug-dir", "--buildid-dir", "--demangle", "--max-expansion", "--weight", "--csv",
-        "--keys", "--map", "--bpftrace-line", "--bpftrace-clock",
+        "--keys", "--map", "--bpftrace-line", "--bpftrace-clock", "--sample-type", "--label-frames",
     };
 
     private static readonly Dictionary<string, string> s_aliases = new(StringComparer.Ordinal)

@@ -1,8 +1,11 @@
 using Stackweave.Formats.Csv;
 using Stackweave.Formats.Folded;
+using Stackweave.Formats.IO;
+using Stackweave.Formats.Pprof;
 using Stackweave.Formats.Model;
 using Stackweave.Formats.PerfScript;
 using Stackweave.Formats.Speedscope;
+using Stackweave.Merge.Pprof;
 using Stackweave.Merge.Symbols;
 using Stackweave.Merge.Symbols.Demangle;
 
@@ -17,7 +20,7 @@ public static partial class Commands
         (".csv", "csv"), (".svg", "svg"), (".html", "html"), (".perf-script", "perf-script"), (".script", "perf-script"),
     ];
 
-    private static readonly string[] s_laterFormats = ["pprof", "svg", "html"];
+    private static readonly string[] s_laterFormats = ["svg", "html"];
 
     private static string OutputFormat(CliArgs a)
     {
@@ -31,9 +34,9 @@ public static partial class Commands
                     if (o.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) { f = format; break; }
         }
         if (a.Value("--csv") is not null && f != "csv") throw new UsageException($"--csv chooses a CSV table; the output format here is {f}");
-        if (f is "folded" or "perf-script" or "speedscope" or "csv") return f;
-        if (Array.IndexOf(s_laterFormats, f) >= 0) throw new UsageException($"output format '{f}' is not available in this version (folded, perf-script, speedscope, csv are)");
-        throw new UsageException($"unknown output format '{f}' (folded, perf-script, speedscope, csv)");
+        if (f is "folded" or "perf-script" or "speedscope" or "csv" or "pprof") return f;
+        if (Array.IndexOf(s_laterFormats, f) >= 0) throw new UsageException($"output format '{f}' is not available in this version (folded, perf-script, speedscope, csv, pprof are)");
+        throw new UsageException($"unknown output format '{f}' (folded, perf-script, speedscope, csv, pprof)");
     }
 
     /// <summary>Managed heap and resident set, for --verbose.</summary>
@@ -64,7 +67,6 @@ public static partial class Commands
     {
         var a = ctx.Args;
         var format = OutputFormat(a);
-        if (a.Inputs.Count > 1) throw new UsageException("merging several inputs is not available in this version: convert one input at a time");
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var symbols = SymbolOptions(a);
         // symbol tables load on another core while the capture is read
@@ -76,15 +78,34 @@ public static partial class Commands
         foreach (var p in profiles) Symbolizer.Symbolize(p, symbols);
         var symbolTime = sw.Elapsed - readTime;
         var symbolMemory = Memory();
+        // pprof reads apply a profile's drop_frames/keep_frames before anything else (go tool pprof does so when fetching).
+        foreach (var p in profiles) FramePruner.Apply(p);
+        var sampleType = a.Value("--sample-type");
+        var profile = profiles.Count == 1 ? profiles[0] : ProfileMerger.Merge(profiles, sampleType);
+        var labelKeys = a.Values("--label-frames").SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        LabelFrames.Apply(profile, labelKeys);
+        int? valueIndex = null;
+        if (sampleType is not null)
+        {
+            valueIndex = SampleTypes.IndexOf(profile, sampleType);
+            if (valueIndex < 0)
+                throw new CaptureFormatException(profile.Source.File, 0, $"a sample type '{sampleType}' (it has {SampleTypes.Describe(profile.SampleTypes)})");
+        }
+        else if (profile.Events.Count == 0 && profile.SampleTypes.Count > 0) valueIndex = SampleTypes.DefaultIndex(profile);
         using var target = OutputTarget.Open(a.Value("-o"), ctx.Stdout);
-        var profile = profiles[0];
-        if (format == "folded")
+        if (format == "pprof")
+        {
+            target.Writer.Flush();
+            PprofWriter.Write(profile, target.Writer.BaseStream);
+        }
+        else if (format == "folded")
         {
             var options = new FoldedOptions
             {
                 Pid = a.Has("--pid"), Tid = a.Has("--tid"), Kernel = a.Has("--kernel"), Jit = a.Has("--jit"),
-                All = a.Has("--all"), Addrs = a.Has("--addrs"), EventFilter = a.Value("--event-filter"),
+                All = a.Has("--all"), Addrs = a.Has("--addrs"), EventFilter = a.Value("--event-filter"), ValueIndex = valueIndex,
                 SourceFrames = profile.Source.Format == Formats.Bpftrace.BpftraceFormat.FormatName, Offsets = a.Has("--offsets"),
+                RawNames = profile.Source.Format == PprofFormat.Instance.Name,
             };
             var result = FoldedWriter.Write(profile, target.Writer, options);
             if (result.SkippedNote() is { } note) ctx.Stderr.WriteLine("stackweave: " + note);

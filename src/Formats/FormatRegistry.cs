@@ -20,6 +20,7 @@ public static class FormatRegistry
         if (s_defaults) return;
         s_defaults = true;
         s_formats.Add(PerfData.PerfDataFormat.Instance);
+        s_formats.Add(Pprof.PprofFormat.Instance); // binary, no magic: after magic-based formats, before text heuristics
         // text heuristics after the binary magics
         s_formats.Add(Bpftrace.BpftraceFormat.Instance);
     }

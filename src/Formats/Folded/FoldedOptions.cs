@@ -43,6 +43,13 @@ public sealed class FoldedOptions
     /// <summary>With <see cref="SourceFrames"/>: append <c>+offset</c> (decimal, as bpftrace prints it) to frames the symbolizer named from an address. Default false.</summary>
     public bool Offsets { get; set; }
 
+    /// <summary>
+    /// Frames are the profile's function names as stored (every inlined frame, outermost first; ';' turned into ':'),
+    /// not perf's text passed through stackcollapse-perf.pl's rules; for profiles that carry names themselves (pprof).
+    /// Unsymbolized frames show as <c>[module]</c> (<c>[module &lt;addr&gt;]</c> with <see cref="Addrs"/>). Default false.
+    /// </summary>
+    public bool RawNames { get; set; }
+
     internal PerfScriptFields EffectiveFields => InputFields ?? (Pid || Tid ? PerfScriptFields.PidTid : PerfScriptFields.Default);
 }
 

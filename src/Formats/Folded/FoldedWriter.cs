@@ -239,6 +239,7 @@ public static class FoldedWriter
             var node = v.TextNode(stack, locs, loc =>
             {
                 if (generic && options.SourceFrames) return ";" + SourceFrameText(profile, loc, annotateKernel, options.Offsets);
+                if (options.RawNames) return RawFrames(profile, loc, options.Addrs);
                 line.Clear();
                 line.Append('\t');
                 layout.AppendFrame(line, loc, withOffset);
@@ -287,6 +288,28 @@ public static class FoldedWriter
             && profile.Mappings[loc.MappingId].Kind is MappingKind.Kernel or MappingKind.KernelModule)
             text += "_[k]";
         return text;
+    }
+
+    /// <summary>Frames of a location by stored names, outermost first, each prefixed by ';'.</summary>
+    private static string RawFrames(Profile profile, int locationId, bool addrs)
+    {
+        var loc = profile.Locations[locationId];
+        var sb = new StringBuilder();
+        if (loc.Lines.Count == 0)
+        {
+            var m = (uint)loc.MappingId < (uint)profile.Mappings.Count ? profile.Mappings[loc.MappingId].Path : "";
+            var slash = m.LastIndexOf('/');
+            var name = m.Length == 0 ? "unknown" : m[(slash + 1)..];
+            sb.Append(";[").Append(name.Replace(';', ':'));
+            if (addrs) sb.Append(" <").Append(loc.Address.ToString("x", CultureInfo.InvariantCulture)).Append('>');
+            return sb.Append(']').ToString();
+        }
+        for (var i = loc.Lines.Count - 1; i >= 0; i--)
+        {
+            var name = profile.FunctionName(loc.Lines[i].FunctionId);
+            sb.Append(';').Append(name.Length == 0 ? "[unknown]" : name.Replace(';', ':').Replace('\n', ' '));
+        }
+        return sb.ToString();
     }
 
     private static int FastPname(ThreadInfo th, PerfScriptFields fields, FoldedOptions options, Func<string, int> intern)

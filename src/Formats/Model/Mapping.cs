@@ -38,6 +38,14 @@ public sealed class Mapping
     public MappingKind Kind { get; set; }
     /// <summary>Process id owning the mapping (-1 for kernel mappings, 0 when unknown).</summary>
     public int Pid { get; set; }
+    /// <summary>Its locations carry function names (pprof has_functions).</summary>
+    public bool HasFunctions { get; set; }
+    /// <summary>Its locations carry file names (pprof has_filenames).</summary>
+    public bool HasFilenames { get; set; }
+    /// <summary>Its locations carry line numbers (pprof has_line_numbers).</summary>
+    public bool HasLineNumbers { get; set; }
+    /// <summary>Its locations carry inlined frames (pprof has_inline_frames).</summary>
+    public bool HasInlineFrames { get; set; }
 
     /// <inheritdoc/>
     public override string ToString() => $"{Path} [{Start:x}-{Limit:x}) @{FileOffset:x}";

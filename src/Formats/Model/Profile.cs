@@ -46,6 +46,14 @@ public sealed class Profile
     public Clock Clock { get; } = new();
     /// <summary>Free-form comments (pprof comment).</summary>
     public List<string> Comments { get; } = [];
+    /// <summary>Type name of the sample type shown by default (pprof default_sample_type); null: the last one.</summary>
+    public string? DefaultSampleType { get; set; }
+    /// <summary>Frames to drop with everything beneath them (pprof drop_frames, a regexp); null when none.</summary>
+    public string? DropFrames { get; set; }
+    /// <summary>Frames spared by <see cref="DropFrames"/> (pprof keep_frames, a regexp); null when none.</summary>
+    public string? KeepFrames { get; set; }
+    /// <summary>Where the profile's documentation is (pprof doc_url); null when none.</summary>
+    public string? DocUrl { get; set; }
     /// <summary>Under salvage: the damage that ended reading early; null when the input was read whole.</summary>
     public IO.CaptureFormatException? Damage { get; set; }
     /// <summary>What was skipped, lost or unresolved.</summary>
@@ -90,7 +98,8 @@ public sealed class Profile
     public int AddMapping(Mapping m)
     {
         var id = Mappings.Count;
-        Mappings.Add(new Mapping { Id = id, Start = m.Start, Limit = m.Limit, FileOffset = m.FileOffset, Path = m.Path, BuildId = m.BuildId, Kind = m.Kind, Pid = m.Pid });
+        Mappings.Add(new Mapping { Id = id, Start = m.Start, Limit = m.Limit, FileOffset = m.FileOffset, Path = m.Path, BuildId = m.BuildId, Kind = m.Kind, Pid = m.Pid,
+            HasFunctions = m.HasFunctions, HasFilenames = m.HasFilenames, HasLineNumbers = m.HasLineNumbers, HasInlineFrames = m.HasInlineFrames });
         return id;
     }
 

@@ -64,6 +64,16 @@ public sealed class SampleTable
         for (var k = 0; k < row.Length; k++) row[k] += values[k];
     }
 
+    /// <summary>Points sample i at another stack (passes that rewrite stacks: pruning, label frames).</summary>
+    public void SetStack(int i, int stack) => _stack[i] = stack;
+
+    /// <summary>Replaces every sample's stack s by <paramref name="map"/>[s] (the root stays the root).</summary>
+    public void RemapStacks(ReadOnlySpan<int> map)
+    {
+        for (var i = 0; i < Count; i++)
+            if (_stack[i] >= 0) _stack[i] = map[_stack[i]];
+    }
+
     private void Grow()
     {
         var n = _stack.Length * 2;
