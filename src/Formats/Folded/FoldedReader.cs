@@ -39,10 +39,11 @@ public static class FoldedReader
 
         using (var lines = new TextLineReader(input))
         {
-            while (lines.ReadLine() is { } raw)
+            var nameLookup = nameIds.GetAlternateLookup<ReadOnlySpan<char>>();
+            while (lines.TryReadLine(out var raw))
             {
                 if (lines.Overlong || lines.HasNul) { Skip(lines.LineOffset, lines.Overlong ? "overlong line" : "line with a NUL byte"); continue; }
-                var line = raw.AsSpan().TrimEnd();
+                var line = raw.TrimEnd();
                 if (line.IsEmpty) continue;
                 if (!TrySplit(line, out var stack, out var c1, out var c2, out var two)
                     || !TryCount(c1, out var i1, out var f1, out var d1))
@@ -59,8 +60,13 @@ public static class FoldedReader
                 {
                     if (++depth > options.Limits.MaxStackDepth) break;
                     var frame = stack[range];
-                    var name = frame.ToString();
-                    if (!nameIds.TryGetValue(name, out var nid)) { nid = names.Count; names.Add(name); nameIds.Add(name, nid); }
+                    if (!nameLookup.TryGetValue(frame, out var nid))
+                    {
+                        var name = frame.ToString();
+                        nid = names.Count;
+                        names.Add(name);
+                        nameIds.Add(name, nid);
+                    }
                     if (!nodes.TryGetValue((node, nid), out var child))
                     {
                         child = parents.Count;

@@ -282,10 +282,17 @@ public static class FoldedWriter
         var comm = th.Name;
         // Fast path only where the script's header regex reads the comm and numbers back unchanged:
         // at least two bytes (its "\S.+?"), no blank inside, non-negative ids.
-        if (Encoding.UTF8.GetByteCount(comm) < 2 || comm.Any(StackCollapseRules.IsPerlSpace) || th.Pid < 0 || th.Tid < 0) return -1;
+        if (Encoding.UTF8.GetByteCount(comm) < 2 || comm.Any(StackCollapseRules.IsPerlSpace) || th.Tid < 0) return -1;
         string pid, tid;
-        if (fields == PerfScriptFields.PidTid)
+        if (fields == PerfScriptFields.PidTid && th.Pid == -1)
         {
+            // pid not recorded (perf script text): the header shows the tid alone, which the script reads as pid "?"
+            pid = "?";
+            tid = th.Tid.ToString(CultureInfo.InvariantCulture);
+        }
+        else if (fields == PerfScriptFields.PidTid)
+        {
+            if (th.Pid < 0) return -1;
             pid = th.Pid.ToString(CultureInfo.InvariantCulture);
             tid = th.Tid.ToString(CultureInfo.InvariantCulture);
             if (th.Tid == 0) { tid = pid; pid = "?"; }

@@ -27,8 +27,21 @@ public sealed class TextLineReader : IDisposable
     /// <summary>True when the line last returned ended with a line feed (false for a last line cut short).</summary>
     public bool Terminated { get; private set; }
 
+    private char[] _chars = ArrayPool<char>.Shared.Rent(4096);
+    private int _charCount;
+
     /// <summary>The next line without its line feed, or null at the end of the input.</summary>
-    public string? ReadLine()
+    public string? ReadLine() => TryReadLine(out var line) ? line.ToString() : null;
+
+    /// <summary>Reads the next line without its line feed into a buffer that stays valid until the next call; false at the end.</summary>
+    public bool TryReadLine(out ReadOnlySpan<char> line)
+    {
+        var ok = ReadLineCore();
+        line = ok ? _chars.AsSpan(0, _charCount) : default;
+        return ok;
+    }
+
+    private bool ReadLineCore()
     {
         Overlong = false;
         HasNul = false;
@@ -40,26 +53,29 @@ public sealed class TextLineReader : IDisposable
             if (nl >= 0)
             {
                 var lineStart = _bufferOffset + _start;
-                string text;
-                if (skipping) text = "";
+                if (skipping) _charCount = 0;
                 else
                 {
                     LineOffset = lineStart;
-                    text = Decode(span[..nl]);
+                    Decode(span[..nl]);
                 }
                 _start += nl + 1;
                 Terminated = true;
-                return text;
+                return true;
             }
             if (_eof)
             {
-                if (_end == _start && !skipping) return null;
+                if (_end == _start && !skipping) return false;
                 var lineStart = _bufferOffset + _start;
-                var text = skipping ? "" : Decode(span);
-                if (!skipping) LineOffset = lineStart;
+                if (skipping) _charCount = 0;
+                else
+                {
+                    Decode(span);
+                    LineOffset = lineStart;
+                }
                 _start = _end;
                 Terminated = false;
-                return text;
+                return true;
             }
             if (_end - _start > MaxLineBytes)
             {
@@ -74,10 +90,16 @@ public sealed class TextLineReader : IDisposable
         }
     }
 
-    private string Decode(ReadOnlySpan<byte> line)
+    private void Decode(ReadOnlySpan<byte> line)
     {
         if (line.IndexOf((byte)0) >= 0) HasNul = true;
-        return Encoding.UTF8.GetString(line);
+        var max = Encoding.UTF8.GetMaxCharCount(line.Length);
+        if (_chars.Length < max)
+        {
+            ArrayPool<char>.Shared.Return(_chars);
+            _chars = ArrayPool<char>.Shared.Rent(max);
+        }
+        _charCount = Encoding.UTF8.GetChars(line, _chars);
     }
 
     private void Fill()
@@ -105,6 +127,8 @@ public sealed class TextLineReader : IDisposable
     public void Dispose()
     {
         if (_buf.Length > 0) ArrayPool<byte>.Shared.Return(_buf);
+        if (_chars.Length > 0) ArrayPool<char>.Shared.Return(_chars);
         _buf = [];
+        _chars = [];
     }
 }

@@ -41,7 +41,7 @@ public static class PerfScriptReader
         options ??= ReadOptions.Default;
         var b = new Builder(path, options);
         using var lines = new TextLineReader(input);
-        while (lines.ReadLine() is { } line) b.Line(line, lines);
+        while (lines.TryReadLine(out var line)) b.Line(line, lines);
         return b.Finish(lines.LineOffset);
     }
 
@@ -52,6 +52,8 @@ public static class PerfScriptReader
         private readonly Dictionary<string, int> _mappings = new(StringComparer.Ordinal);
         private readonly Dictionary<(int Mapping, ulong Address, string? Symbol, ulong Offset, bool Ret), int> _locations = [];
         private readonly List<int> _frames = []; // leaf first
+        // Location of a callchain line's text (leading blanks trimmed), for the leaf [0] and caller [1] positions.
+        private readonly Dictionary<string, int>[] _frameCache = [new(StringComparer.Ordinal), new(StringComparer.Ordinal)];
         private int[] _rootFirst = new int[64];
 
         private bool _pending;        // a header was read and its sample is not finished
@@ -63,34 +65,49 @@ public static class PerfScriptReader
         private long _firstOdd = -1;
         private long _minTime = long.MaxValue, _maxTime = long.MinValue;
 
-        public void Line(string line, TextLineReader r)
+        public void Line(ReadOnlySpan<char> span, TextLineReader r)
         {
             if (r.Overlong || r.HasNul) { Odd(r.LineOffset, r.Overlong ? "overlong line" : "line with a NUL byte"); return; }
-            if (line.Length > 0 && line[0] == '#')
+            if (span.Length > 0 && span[0] == '#')
             {
-                Comment(line);
+                Comment(span.ToString());
                 return;
             }
-            if (string.IsNullOrWhiteSpace(line))
+            if (span.IsWhiteSpace())
             {
                 if (_pending) Finish(blank: true);
                 return;
             }
-            var indented = line[0] is ' ' or '\t';
-            if (_pending && !_oneLine && indented && PerfScriptText.TryParseFrame(line, out var f))
+            var indented = span[0] is ' ' or '\t';
+            if (_pending && !_oneLine && indented)
             {
-                AddFrame(f);
-                return;
+                // Callchain lines repeat: a line seen before maps to its location without being parsed again.
+                var text = span.TrimStart();
+                var cache = _frameCache[_frames.Count > 0 ? 1 : 0].GetAlternateLookup<ReadOnlySpan<char>>();
+                if (cache.TryGetValue(text, out var known))
+                {
+                    if (_frames.Count >= options.Limits.MaxStackDepth) _droppedFrames++;
+                    else _frames.Add(known);
+                    return;
+                }
+                if (PerfScriptText.TryParseFrame(span, out var f))
+                {
+                    var before = _frames.Count;
+                    AddFrame(f);
+                    if (_frames.Count == before + 1) cache[text] = _frames[^1];
+                    return;
+                }
             }
+            var line = span.ToString();
             if (PerfScriptText.TryParseHeader(line, out var h))
             {
                 if (_pending) Finish(blank: false);
                 Start(line, h);
                 return;
             }
-            if (_pending && !_oneLine && PerfScriptText.TryParseFrame(line, out f))
+            if (_pending && !_oneLine && PerfScriptText.TryParseFrame(line, out var f2))
             {
-                AddFrame(f); // unindented callchain lines (some old perf versions)
+                AddFrame(f2); // unindented callchain lines (some old perf versions)
                 return;
             }
             Odd(r.LineOffset, _pending ? "neither a callchain line nor a sample header" : "not a sample header");
