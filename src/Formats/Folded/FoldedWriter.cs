@@ -234,9 +234,7 @@ public static class FoldedWriter
             var pn = pnames[pnId];
             var stack = (int)((key >> 1) & 0xFFFFFFFFL) - 1;
             var withOffset = (key & 1) != 0;
-            // tidy_java applies to the process named exactly "java": FlameGraph's test suite expects "Ljava/..." kept under
-            // --pid/--tid ("java-PID"), although the script at 41fee1f tests $pname =~ /^java/ (see README, peer suites).
-            var java = pn == "java";
+            var java = pn.StartsWith("java", StringComparison.Ordinal);
             var v = variants[(withOffset ? 1 : 0) | (java ? 2 : 0)] ??= new FoldVariant(profile);
             var node = v.TextNode(stack, locs, loc =>
             {

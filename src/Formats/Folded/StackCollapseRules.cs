@@ -44,8 +44,7 @@ internal static partial class StackCollapseRules
     private static partial Regex ParenRegex();
     [GeneratedRegex(@"(^\[|vmlinux$)", RegexOptions.CultureInvariant)]
     private static partial Regex KernelModRegex();
-    // /tmp/perf-PID.map (stackcollapse-perf.pl), and the jitted-PID-N.so files `perf inject --jit` makes from jitdump (as inferno).
-    [GeneratedRegex(@"/tmp/perf-[0-9]+\.map|/jitted-[0-9]+-[0-9]+\.so$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"/tmp/perf-[0-9]+\.map", RegexOptions.CultureInvariant)]
     private static partial Regex JitModRegex();
 
     /// <summary>True for the characters Perl's \s matches in a byte string.</summary>

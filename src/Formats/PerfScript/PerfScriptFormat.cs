@@ -42,8 +42,9 @@ public sealed class PerfScriptFormat : ICaptureFormat
                 return DetectResult.Yes;
             return DetectResult.No;
         }
-        // Empty input, or only comments and blank lines: what perf script prints for a capture without samples.
-        if (!sawData) return header.Length < HeaderSize ? DetectResult.Yes : DetectResult.NeedMore;
+        // Only comments (perf script --header on a capture without samples): perf script text. An empty input is no format
+        // (the CLI contract: an empty file is bad input).
+        if (!sawData) return lines.Exists(l => l.StartsWith('#')) ? DetectResult.Yes : header.Length < HeaderSize ? DetectResult.No : DetectResult.NeedMore;
         return DetectResult.No;
     }
 
