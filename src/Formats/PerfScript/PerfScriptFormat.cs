@@ -34,6 +34,7 @@ public sealed class PerfScriptFormat : ICaptureFormat
             }
             if (string.IsNullOrWhiteSpace(line)) continue;
             sawData = true;
+            if (PerfScriptText.IsSideBand(line)) return DetectResult.Yes;
             if (!PerfScriptText.TryParseHeader(line, out var h)) return DetectResult.No;
             // A bare "word number" line is folded text as much as a -F comm,tid header: ask for a time, an event, or a callchain line next.
             if (h.HasTime || h.Event is not null) return DetectResult.Yes;

@@ -18,6 +18,9 @@ public static class PerfScriptReader
     /// <summary>Diagnostics counter of callchain lines dropped beyond <see cref="Limits.MaxStackDepth"/>.</summary>
     public const string DeepStackCounter = "perf-script: frames beyond the stack depth limit";
 
+    /// <summary>Diagnostics counter of side-band record lines (<c>perf script --show-*-events</c>: PERF_RECORD_MMAP, COMM...), skipped.</summary>
+    public const string SideBandCounter = "perf-script: side-band record lines";
+
     /// <summary>Diagnostics counter of a last sample dropped because its callchain was cut off (no closing blank line).</summary>
     public const string TruncatedSampleCounter = "perf-script: truncated last sample";
 
@@ -97,6 +100,13 @@ public static class PerfScriptReader
                     if (_frames.Count == before + 1) cache[text] = _frames[^1];
                     return;
                 }
+            }
+            if (PerfScriptText.IsSideBand(span))
+            {
+                // --show-*-events: MMAP, COMM, FORK, EXIT, SWITCH... records are not samples.
+                if (_pending) Finish(blank: false);
+                _p.Diagnostics.Count(SideBandCounter);
+                return;
             }
             var line = span.ToString();
             if (PerfScriptText.TryParseHeader(line, out var h))

@@ -30,6 +30,10 @@ internal static class PerfScriptText
 {
     private static bool IsSpace(char c) => c is ' ' or '\t';
 
+    /// <summary>True for a side-band record line of <c>perf script --show-*-events</c> ("comm pid/tid time: PERF_RECORD_X ...").</summary>
+    public static bool IsSideBand(ReadOnlySpan<char> line)
+        => line.IndexOf(": PERF_RECORD_") > 0;
+
     /// <summary>Splits a header line; false when the line is not one.</summary>
     public static bool TryParseHeader(string line, out ScriptHeader h)
     {
@@ -132,7 +136,7 @@ internal static class PerfScriptText
             {
                 h.HasPeriod = true; h.Period = period; stage = 4; pos = end; continue;
             }
-            if (tok.Length >= 2 && tok[^1] == ':' && tok[0] != ':')
+            if (tok.Length >= 2 && tok[^1] == ':' && tok[0] != ':' && !tok.StartsWith("PERF_RECORD_"))
             {
                 h.Event = tok[..^1].ToString();
                 // perf prints "name: " then the trace fields or the ip: the rest starts after that one blank

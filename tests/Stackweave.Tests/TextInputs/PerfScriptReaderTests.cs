@@ -26,6 +26,8 @@ public class PerfScriptReaderTests
             d.Add(c, b + ".script.txt", b + ".addrs.folded", "--addrs");
             d.Add(c, b + ".script-pid.txt", b + ".pid.folded", "--pid");
             d.Add(c, b + ".script-pid.txt", b + ".tid.folded", "--tid");
+            // --show-*-events text: the side-band record lines are skipped (and counted), the samples fold as in the pid layout
+            d.Add(c, b + ".script-side.txt", b + ".pid.folded", "--pid");
         }
         return d;
     }
@@ -39,6 +41,19 @@ public class PerfScriptReaderTests
         var r = CliRunner.Run(args);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(File.ReadAllText(RepoPaths.TestData(capture, golden)), r.Stdout);
+    }
+
+    [Fact]
+    public void SideBandRecordLinesAreCounted()
+    {
+        var path = RepoPaths.TestData("go-fp", "perf.data.script-side.txt");
+        var p = FormatRegistry.Read(path);
+        var lines = File.ReadAllLines(path);
+        Assert.Equal(lines.Count(l => l.Contains(": PERF_RECORD_", StringComparison.Ordinal)), p.Diagnostics.Get(PerfScriptReader.SideBandCounter));
+        Assert.Equal(0, p.Diagnostics.Get(PerfScriptReader.SkippedLinesCounter));
+        Assert.Equal(HeaderLines(File.ReadAllText(path)) - (int)p.Diagnostics.Get(PerfScriptReader.SideBandCounter), p.Samples.Count);
+        // "comm pid/tid": the pid is kept
+        Assert.All(p.Threads, t => Assert.True(t.Pid >= 0));
     }
 
     public static TheoryData<string> TextinLayouts() => ["go-fp.ns", "monoraw.tod", "nog", "system-wide.header", "tracepoints.cpu-trace"];

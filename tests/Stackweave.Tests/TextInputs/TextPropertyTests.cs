@@ -51,7 +51,7 @@ public static class TextArbitraries
         Arb.From(Gen.ArrayOf(Sample()).Select(a => new GenProfile(a.Take(30).ToArray())));
 
     /// <summary>The model of a generated capture, as the perf.data reader would build it.</summary>
-    public static Profile Build(GenProfile g)
+    public static Profile Build(GenProfile g, bool withPid = false)
     {
         var p = new Profile(PerfScriptReader.SampleTypes);
         foreach (var (name, kind, _) in Events)
@@ -75,7 +75,7 @@ public static class TextArbitraries
             }
             locs.Reverse();
             var stack = p.Stacks.FromRootFirst(locs.ToArray());
-            var thread = p.InternThread(-1, s.Tid, Comms[s.Comm]);
+            var thread = p.InternThread(withPid ? s.Tid / 3 + 1 : -1, s.Tid, Comms[s.Comm]);
             var tp = Events[s.Event].Kind == EventKind.Tracepoint;
             p.Samples.Add(stack, thread, s.TimeUs * 1000, [1, tp ? 1 : s.Period], s.Event, -1, tp ? [new Label("trace", Traces[s.Trace])] : null);
         }
@@ -83,21 +83,22 @@ public static class TextArbitraries
     }
 
     /// <summary>What the text says of each sample: comm, tid, time, event, period, trace, frames (address, symbol, offset, dso).</summary>
-    public static List<string> Describe(Profile p)
+    public static List<string> Describe(Profile p, PerfScriptFields fields = PerfScriptFields.Default)
     {
         var list = new List<string>();
-        var layout = new PerfScriptLayout(p, PerfScriptFields.Default);
+        var layout = new PerfScriptLayout(p, fields);
+        var pidTid = fields == PerfScriptFields.PidTid;
         var locs = new List<int>();
         for (var i = 0; i < p.Samples.Count; i++)
         {
             var th = p.Threads[p.Samples.Thread(i)];
             var sb = new StringBuilder();
-            sb.Append(FormattableString.Invariant($"{th.Name}|{th.Tid}|{p.Samples.Time(i)}|{p.Events[p.Samples.Event(i)].Name}|{layout.PeriodOf(i)}|{PerfScriptLayout.TraceText(p, i)}"));
+            sb.Append(FormattableString.Invariant($"{th.Name}|{(pidTid ? th.Pid : -1)}|{th.Tid}|{p.Samples.Time(i)}|{p.Events[p.Samples.Event(i)].Name}|{layout.PeriodOf(i)}|{(pidTid ? "" : PerfScriptLayout.TraceText(p, i))}"));
             p.Stacks.LeafFirst(p.Samples.Stack(i), locs);
             foreach (var l in locs)
             {
                 var loc = p.Locations[l];
-                sb.Append(FormattableString.Invariant($" [{layout.PrintedAddress(loc):x} {layout.SymbolOf(loc) ?? "?"} {(loc.Lines.Count > 0 ? loc.SymbolOffset : 0):x} {layout.DsoOf(loc)}]"));
+                sb.Append(FormattableString.Invariant($" [{layout.PrintedAddress(loc):x} {layout.SymbolOf(loc) ?? "?"} {(loc.Lines.Count > 0 && !pidTid ? loc.SymbolOffset : 0):x} {layout.DsoOf(loc)}]"));
             }
             list.Add(sb.ToString());
         }
@@ -133,6 +134,18 @@ public class TextPropertyTests
             var bytes = Encoding.UTF8.GetBytes(text.ToString());
             Assert.Equal(DetectResult.Yes, PerfScriptFormat.Instance.Detect(bytes.AsSpan(0, Math.Min(bytes.Length, PerfScriptFormat.Instance.HeaderSize))));
         }
+    }
+
+    /// <summary>The -F comm,pid,tid,time,event,ip,sym,dso,period layout: pids are read, offsets and trace text are not printed.</summary>
+    [Property(Arbitrary = [typeof(TextArbitraries)], MaxTest = 100)]
+    public void PidTidLayoutReadsBackTheSamples(TextArbitraries.GenProfile g)
+    {
+        var p = TextArbitraries.Build(g, withPid: true);
+        var text = new StringWriter();
+        PerfScriptWriter.Write(p, text, new PerfScriptOptions { Fields = PerfScriptFields.PidTid });
+        var back = PerfScriptReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(text.ToString())), "gen.txt");
+        Assert.Equal(0, back.Diagnostics.Get(PerfScriptReader.SkippedLinesCounter));
+        Assert.Equal(TextArbitraries.Describe(p, PerfScriptFields.PidTid), TextArbitraries.Describe(back, PerfScriptFields.PidTid));
     }
 
     [Property(Arbitrary = [typeof(TextArbitraries)], MaxTest = 200)]
