@@ -87,7 +87,7 @@ internal static class TextDetect
                 if (ended) list.Add(Encoding.UTF8.GetString(data));
                 break;
             }
-            list.Add(Encoding.UTF8.GetString(data[..nl]));
+            list.Add(Encoding.UTF8.GetString(data[..nl]).TrimEnd('\r'));
             data = data[(nl + 1)..];
         }
         return list;

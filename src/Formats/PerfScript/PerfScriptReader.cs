@@ -71,6 +71,7 @@ public static class PerfScriptReader
         public void Line(ReadOnlySpan<char> span, TextLineReader r)
         {
             if (r.Overlong || r.HasNul) { Odd(r.LineOffset, r.Overlong ? "overlong line" : "line with a NUL byte"); return; }
+            if (span.Length > 0 && span[^1] == '\r') span = span[..^1]; // text that went through a CRLF system
             if (span.Length > 0 && span[0] == '#')
             {
                 Comment(span.ToString());

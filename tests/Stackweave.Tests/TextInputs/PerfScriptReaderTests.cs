@@ -242,6 +242,22 @@ public class PerfScriptReaderTests
     }
 
     [Fact]
+    public void CrLfTextReadsLikeLfText()
+    {
+        var path = RepoPaths.TestData("two-events", "perf.data.script.txt");
+        var crlf = File.ReadAllText(path).Replace("\n", "\r\n", StringComparison.Ordinal);
+        var file = Path.Combine(Path.GetTempPath(), "stackweave-crlf-" + Environment.ProcessId + ".txt");
+        File.WriteAllText(file, crlf);
+        try
+        {
+            var r = CliRunner.Run("convert", file);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.Equal(File.ReadAllText(RepoPaths.TestData("two-events", "perf.data.folded")), r.Stdout);
+        }
+        finally { File.Delete(file); }
+    }
+
+    [Fact]
     public void TruncatedLastSampleIsDroppedAndCounted()
     {
         const string text = "prog 12 1.000000: 1 cycles: \n\t  401000 main+0x10 (/usr/bin/true)\n\nprog 12 2.000000: 1 cycles: \n\t  401000 main+0x10 (/usr/bin/true)\n";

@@ -178,6 +178,13 @@ public class TextPropertyTests
         }
         _ = PerfScriptFormat.Instance.Detect(bytes);
         _ = FoldedFormat.Instance.Detect(bytes);
+        // and through detection, as the CLI reads an input
+        try
+        {
+            var peek = new PeekStream(new MemoryStream(bytes));
+            FormatRegistry.Detect("any", peek).Read(peek, "any", ReadOptions.Default);
+        }
+        catch (CaptureFormatException) { }
     }
 
     [Property(MaxTest = 300)]
