@@ -242,6 +242,20 @@ public class PerfScriptReaderTests
     }
 
     [Fact]
+    public void OverlongAndBinaryLinesAreSkipped()
+    {
+        var ms = new MemoryStream();
+        ms.Write(Encoding.UTF8.GetBytes(new string('a', TextLineReader.MaxLineBytes * 2 + 17) + "\n"));
+        ms.Write("bin\0ary\n"u8);
+        ms.Write("prog 12 1.000000: 1 cycles: \n\t  401000 main+0x10 (/usr/bin/true)\n\n"u8);
+        ms.Position = 0;
+        var p = PerfScriptReader.Read(ms, "t.txt");
+        Assert.Equal(1, p.Samples.Count);
+        Assert.Equal(2, p.Diagnostics.Get(PerfScriptReader.SkippedLinesCounter));
+        Assert.Contains(p.Diagnostics.Messages, m => m.Contains("overlong", StringComparison.Ordinal) && m.EndsWith("(at byte 0)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void CrLfTextReadsLikeLfText()
     {
         var path = RepoPaths.TestData("two-events", "perf.data.script.txt");
