@@ -9,7 +9,8 @@ namespace Stackweave.Formats.PerfScript;
 /// comms with blanks, one-line stacks, tracepoint field text, <c>--ns</c>, <c>-F +tod</c>, JIT names with <c>-&gt;</c>-joined inlined
 /// frames) into the neutral model. Frames keep the names perf printed (no symbolization needed); timestamps and periods are kept.
 /// Lines that are neither a sample header nor a callchain line are counted in <see cref="Diagnostics"/> under
-/// <see cref="SkippedLinesCounter"/> and skipped.
+/// <see cref="SkippedLinesCounter"/> and skipped. A <c>tod</c> column gives <see cref="Clock.Reference"/>, read as UTC
+/// (builtin-script.c tod_scnprintf prints the local time of the machine running perf script).
 /// </summary>
 public static class PerfScriptReader
 {
