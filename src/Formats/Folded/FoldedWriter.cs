@@ -48,6 +48,7 @@ public static class FoldedWriter
         var layout = new PerfScriptLayout(profile, fields);
         var annotateKernel = options.Kernel || options.All;
         var annotateJit = options.Jit || options.All;
+        var textRules = options.TextRules ?? string.Equals(profile.Source.Format, PerfScriptFormat.Instance.Name, StringComparison.Ordinal);
         var samples = profile.Samples;
 
         // Per-thread process-name cache (fast path); -2 = not computed, -1 = needs the slow path.
@@ -234,7 +235,9 @@ public static class FoldedWriter
             var pn = pnames[pnId];
             var stack = (int)((key >> 1) & 0xFFFFFFFFL) - 1;
             var withOffset = (key & 1) != 0;
-            var java = pn.StartsWith("java", StringComparison.Ordinal);
+            // stackcollapse-perf.pl at 41fee1f tidies Java names when the process name matches ^java; FlameGraph's expected files
+            // (made by the script when it compared the process name with "java") keep them under --pid/--tid ("java-PID").
+            var java = textRules ? pn == "java" : pn.StartsWith("java", StringComparison.Ordinal);
             var v = variants[(withOffset ? 1 : 0) | (java ? 2 : 0)] ??= new FoldVariant(profile);
             var node = v.TextNode(stack, locs, loc =>
             {
@@ -242,7 +245,7 @@ public static class FoldedWriter
                 line.Clear();
                 line.Append('\t');
                 layout.AppendFrame(line, loc, withOffset);
-                var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs);
+                var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs, textRules);
                 return frames is null || frames.Length == 0 ? "" : ";" + string.Join(';', frames);
             });
             var variantIndex = (withOffset ? 1 : 0) | (java ? 2 : 0);

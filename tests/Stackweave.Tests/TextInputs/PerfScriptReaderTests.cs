@@ -272,12 +272,21 @@ public class PerfScriptReaderTests
     }
 
     [Fact]
-    public void TruncatedLastSampleIsDroppedAndCounted()
+    public void TruncatedLastSampleIsDroppedAndCountedWithoutSymbolOffsets()
     {
-        const string text = "prog 12 1.000000: 1 cycles: \n\t  401000 main+0x10 (/usr/bin/true)\n\nprog 12 2.000000: 1 cycles: \n\t  401000 main+0x10 (/usr/bin/true)\n";
+        const string text = "prog 12 1.000000: 1 cycles: \n\t  401000 main (/usr/bin/true)\n\nprog 12 2.000000: 1 cycles: \n\t  401000 main (/usr/bin/true)\n";
         var p = PerfScriptReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(text)), "t.txt");
         Assert.Equal(1, p.Samples.Count);
         Assert.Equal(1, p.Diagnostics.Get(PerfScriptReader.TruncatedSampleCounter));
+    }
+
+    [Fact]
+    public void LastSampleWithoutClosingBlankLineIsKeptWhenFramesPrintOffsets()
+    {
+        const string text = "prog 12 1.000000: 1 cycles: \n\t  401000 main+0x10 (/usr/bin/true)\n\nprog 12 2.000000: 1 cycles: \n\t  401000 main+0x10 (/usr/bin/true)\n";
+        var p = PerfScriptReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(text)), "t.txt");
+        Assert.Equal(2, p.Samples.Count);
+        Assert.Equal(0, p.Diagnostics.Get(PerfScriptReader.TruncatedSampleCounter));
     }
 
     [Fact]
