@@ -35,9 +35,9 @@ public sealed class FoldedOptions
     /// <summary>
     /// Apply the text rules of FlameGraph's and inferno's test suites where they differ from stackcollapse-perf.pl at 41fee1f
     /// (Java names tidied only under the process name <c>java</c>, template arguments kept before the argument list,
-    /// <c>vmlinux-VERSION</c> dsos as kernel, <c>perf inject --jit</c>'s <c>jitted-PID-N.so</c> as JIT). Null (default): on for
+    /// half-decoded legacy Rust names decoded without their hash, <c>vmlinux-VERSION</c> and <c>.ko</c> dsos as kernel, <c>perf inject --jit</c>'s <c>jitted-PID-N.so</c> as JIT). Null (default): on for
     /// profiles read from perf script text (<c>Source.Format</c> "perf-script"), off for everything else, whose folded output
-    /// stays byte-identical to <c>perf script | stackcollapse-perf.pl</c>.
+    /// stays byte-identical to <c>perf script | stackcollapse-perf.pl</c>. README.md "Text inputs" lists the rules and the cases behind them.
     /// </summary>
     public bool? TextRules { get; set; }
 

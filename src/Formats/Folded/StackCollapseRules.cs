@@ -192,7 +192,7 @@ internal static partial class StackCollapseRules
     /// <summary>
     /// Text rules: a legacy Rust name that perf left half-decoded (libiberty's C++ demangler took it, perf's Rust pass did not:
     /// old perf, or an escape its table lacks such as <c>$u7b$</c>), e.g. <c>_$LT$a..B$LT$T$GT$$GT$::new::h0123456789abcdef</c>,
-    /// shown as current perf and inferno's suite show it: <c>&lt;a::B&lt;T&gt;&gt;::new</c>. The name must end in "::h" and
+    /// shown as inferno's suite shows it (and perf's own Rust pass, for the escapes its table knows): <c>&lt;a::B&lt;T&gt;&gt;::new</c>. The name must end in "::h" and
     /// 16 hex digits (the legacy hash, rustc's symbol_names/legacy.rs) and hold only Rust symbol characters; otherwise it is
     /// returned unchanged. Escapes: <c>$SP$ $BP$ $RF$ $LT$ $GT$ $LP$ $RP$ $C$</c> and <c>$uXX$</c> (a hex code point);
     /// ".." is "::"; a leading "_" before '$' only at the start of the name is dropped.

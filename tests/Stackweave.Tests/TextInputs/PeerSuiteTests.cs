@@ -65,7 +65,7 @@ public static class PeerSuite
 public class PeerSuiteTests
 {
     private const string Rust = "FlameGraph's expected file keeps legacy Rust names half-decoded ('_$LT$...$GT$::new::h<hash>'), as old perf printed them; "
-        + "inferno's six expected files for the same input and options show them decoded without the hash, as current perf does, and so does Stackweave "
+        + "inferno's six expected files for the same input and options show them decoded without the hash, and so does Stackweave "
         + "(inferno's single-event, whose one such name is decoded, needs the same rule)";
 
     /// <summary>Cases that differ, and why (README.md, "Text inputs", has the same list).</summary>
