@@ -22,7 +22,10 @@ public static class PerfScriptReader
     /// <summary>Diagnostics counter of side-band record lines (<c>perf script --show-*-events</c>: PERF_RECORD_MMAP, COMM...), skipped.</summary>
     public const string SideBandCounter = "perf-script: side-band record lines";
 
-    /// <summary>Diagnostics counter of a last sample dropped because its callchain was cut off (no closing blank line).</summary>
+    /// <summary>
+    /// Diagnostics counter of a last sample dropped because its callchain was cut off (no closing blank line), in text whose frames
+    /// print no symbol offsets (README "Text inputs": with offsets the sample is kept, as inferno's suite expects).
+    /// </summary>
     public const string TruncatedSampleCounter = "perf-script: truncated last sample";
 
     /// <summary>Sample types of profiles read from perf script text: one sample, and its period (as the perf.data reader).</summary>
