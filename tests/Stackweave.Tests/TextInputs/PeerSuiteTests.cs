@@ -109,6 +109,8 @@ public class PeerSuiteTests
         Assert.True(unexpected.Count == 0, "unexpected differences: " + string.Join(", ", unexpected));
         Assert.True(nowMatching.Count == 0, "listed as different but now matching (update the list and README): " + string.Join(", ", nowMatching));
         Assert.Equal(cases.Count - KnownDifferences.Count, matched);
+        // issue 8, point 5: at least 84 of the 92 cases match exactly
+        Assert.True(matched >= 84, FormattableString.Invariant($"{matched} of {cases.Count} match"));
     }
 
     /// <summary>Inputs without an expected file (odd or empty lines): the skipped lines are counted, and the samples read.</summary>
