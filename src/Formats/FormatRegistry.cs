@@ -6,24 +6,20 @@ namespace Stackweave.Formats;
 /// <summary>The readable formats, in detection order (binary magics first, text heuristics last).</summary>
 public static class FormatRegistry
 {
-    private static readonly List<ICaptureFormat> s_formats = [];
+    // Built once by the type initializer, so threads never see a half-filled list.
+    private static readonly ICaptureFormat[] s_formats =
+    [
+        PerfData.PerfDataFormat.Instance,
+        Pprof.PprofFormat.Instance, // binary, no magic: after magic-based formats, before text heuristics
+        // Text heuristics after every binary magic: bpftrace first (its markers are specific; its printf lines can look
+        // like folded lines), then perf script text (its headers end in "event:"), then folded stacks.
+        Bpftrace.BpftraceFormat.Instance,
+        PerfScript.PerfScriptFormat.Instance,
+        Folded.FoldedFormat.Instance,
+    ];
 
     /// <summary>Registered formats, in detection order.</summary>
-    public static IReadOnlyList<ICaptureFormat> Formats
-    {
-        get { EnsureDefaults(); return s_formats; }
-    }
-
-    private static bool s_defaults;
-    private static void EnsureDefaults()
-    {
-        if (s_defaults) return;
-        s_defaults = true;
-        s_formats.Add(PerfData.PerfDataFormat.Instance);
-        s_formats.Add(Pprof.PprofFormat.Instance); // binary, no magic: after magic-based formats, before text heuristics
-        // text heuristics after the binary magics
-        s_formats.Add(Bpftrace.BpftraceFormat.Instance);
-    }
+    public static IReadOnlyList<ICaptureFormat> Formats => s_formats;
 
     /// <summary>Largest header any detector needs.</summary>
     public static int HeaderSize => Formats.Max(f => f.HeaderSize);

@@ -50,6 +50,15 @@ public sealed class FoldedOptions
     /// </summary>
     public bool RawNames { get; set; }
 
+    /// <summary>
+    /// Apply the text rules of FlameGraph's and inferno's test suites where they differ from stackcollapse-perf.pl at 41fee1f
+    /// (Java names tidied only under the process name <c>java</c>, template arguments kept before the argument list,
+    /// half-decoded legacy Rust names decoded without their hash, <c>vmlinux-VERSION</c> and <c>.ko</c> dsos as kernel, <c>perf inject --jit</c>'s <c>jitted-PID-N.so</c> as JIT). Null (default): on for
+    /// profiles read from perf script text (<c>Source.Format</c> "perf-script"), off for everything else, whose folded output
+    /// stays byte-identical to <c>perf script | stackcollapse-perf.pl</c>. README.md "Text inputs" lists the rules and the cases behind them.
+    /// </summary>
+    public bool? TextRules { get; set; }
+
     internal PerfScriptFields EffectiveFields => InputFields ?? (Pid || Tid ? PerfScriptFields.PidTid : PerfScriptFields.Default);
 }
 
@@ -76,11 +85,11 @@ public sealed class FoldedResult
     private readonly List<KeyValuePair<string, long>> _skipped = [];
     private readonly Dictionary<string, int> _skippedIndex = new(StringComparer.Ordinal);
 
-    internal void Skip(string evt)
+    internal void Skip(string evt, long samples)
     {
-        SkippedSamples++;
-        if (_skippedIndex.TryGetValue(evt, out var k)) _skipped[k] = new(evt, _skipped[k].Value + 1);
-        else { _skippedIndex[evt] = _skipped.Count; _skipped.Add(new(evt, 1)); }
+        SkippedSamples += samples;
+        if (_skippedIndex.TryGetValue(evt, out var k)) _skipped[k] = new(evt, _skipped[k].Value + samples);
+        else { _skippedIndex[evt] = _skipped.Count; _skipped.Add(new(evt, samples)); }
     }
 
     /// <summary>One line for stderr when samples were skipped, e.g. "skipped 12 samples of events task-clock (use --event-filter)"; null when none were.</summary>

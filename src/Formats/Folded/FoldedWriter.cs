@@ -48,6 +48,7 @@ public static class FoldedWriter
         var layout = new PerfScriptLayout(profile, fields);
         var annotateKernel = options.Kernel || options.All;
         var annotateJit = options.Jit || options.All;
+        var textRules = options.TextRules ?? string.Equals(profile.Source.Format, PerfScriptFormat.Instance.Name, StringComparison.Ordinal);
         var samples = profile.Samples;
 
         // Per-thread process-name cache (fast path); -2 = not computed, -1 = needs the slow path.
@@ -115,8 +116,11 @@ public static class FoldedWriter
             res.SamplesWritten++;
         }
 
+        // A row can stand for several samples (ReadOptions.AggregateSamples): counts are in samples, from its samples column.
+        var countsSamples = profile.SampleTypes.Count > 0 && profile.SampleTypes[0] == new SampleType("samples", "count");
         for (var i = 0; !generic && i < samples.Count; i++)
         {
+            var rowSamples = countsSamples ? Math.Max(1, samples.Values(i)[0]) : 1;
             var evt = samples.Event(i);
             var knownEvent = (uint)evt < (uint)ne;
             var callchain = knownEvent ? eventCallchain[evt] : layout.PrintsCallchain(evt);
@@ -177,7 +181,7 @@ public static class FoldedWriter
             var skipHeader = false;
             if (!recognized)
             {
-                res.UnattributedSamples++;
+                res.UnattributedSamples += rowSamples;
                 skipHeader = true;
             }
             else if (matched)
@@ -194,13 +198,13 @@ public static class FoldedWriter
                         res.FilterWarningEvent = evName;
                         warned = true;
                     }
-                    res.Skip(evName);
+                    res.Skip(evName, rowSamples);
                     skipHeader = true;
                 }
             }
             if (!skipHeader)
             {
-                if (period == 0) period = 1;
+                if (period == 0) period = (UInt128)rowSamples; // no period printed: the script counts 1 per sample
                 pname = newPname;
                 mPeriod = period;
                 if (StackCollapseRules.PerlTrue(pnames[pname]) == false) pname = -1;
@@ -208,12 +212,12 @@ public static class FoldedWriter
 
             // ---- callchain lines and the blank line ----
             // Without callchain lines perf prints the ip on the header line and no blank line: the script records nothing.
-            if (!callchain) { if (recognized) res.UnattributedSamples++; continue; }
+            if (!callchain) { if (recognized) res.UnattributedSamples += rowSamples; continue; }
             if (pname < 0) continue;
             var withOffset = knownEvent ? eventOffset[evt] : (layout.FieldsOf(evt) & OutField.SymOff) != 0;
             var key = ((long)pname << 33) | ((long)(samples.Stack(i) + 1) << 1) | (withOffset ? 1L : 0L);
             CollectionsMarshal.GetValueRefOrAddDefault(agg, key, out _) += mPeriod;
-            res.SamplesWritten++;
+            res.SamplesWritten += rowSamples;
             pname = -1;
         }
 
@@ -234,16 +238,19 @@ public static class FoldedWriter
             var pn = pnames[pnId];
             var stack = (int)((key >> 1) & 0xFFFFFFFFL) - 1;
             var withOffset = (key & 1) != 0;
-            var java = pn.StartsWith("java", StringComparison.Ordinal);
+            // stackcollapse-perf.pl at 41fee1f tidies Java names when the process name matches ^java; FlameGraph's expected files
+            // (made by the script when it compared the process name with "java") keep them under --pid/--tid ("java-PID").
+            var java = textRules ? pn == "java" : pn.StartsWith("java", StringComparison.Ordinal);
             var v = variants[(withOffset ? 1 : 0) | (java ? 2 : 0)] ??= new FoldVariant(profile);
             var node = v.TextNode(stack, locs, loc =>
             {
+                if (generic && VerbatimFrame(profile, profile.Locations[loc]) is { } verbatim) return verbatim;
                 if (generic && options.SourceFrames) return ";" + SourceFrameText(profile, loc, annotateKernel, options.Offsets);
                 if (options.RawNames) return RawFrames(profile, loc, options.Addrs);
                 line.Clear();
                 line.Append('\t');
                 layout.AppendFrame(line, loc, withOffset);
-                var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs);
+                var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs, textRules);
                 return frames is null || frames.Length == 0 ? "" : ";" + string.Join(';', frames);
             });
             var variantIndex = (withOffset ? 1 : 0) | (java ? 2 : 0);
@@ -312,13 +319,24 @@ public static class FoldedWriter
         return sb.ToString();
     }
 
+    /// <summary>Frames read from folded stacks (named by the source, no mapping) go back out as they came in; null for other frames.</summary>
+    private static string? VerbatimFrame(Profile profile, Location loc)
+        => loc.NamedBySource && loc.MappingId < 0 && loc.Lines.Count == 1 ? ";" + profile.FunctionName(loc.Lines[0].FunctionId) : null;
+
     private static int FastPname(ThreadInfo th, PerfScriptFields fields, FoldedOptions options, Func<string, int> intern)
     {
         var comm = th.Name;
         if (!HeaderParsesBack(th)) return -1;
         string pid, tid;
-        if (fields == PerfScriptFields.PidTid)
+        if (fields == PerfScriptFields.PidTid && th.Pid == -1)
         {
+            // pid not recorded (perf script text): the header shows the tid alone, which the script reads as pid "?"
+            pid = "?";
+            tid = th.Tid.ToString(CultureInfo.InvariantCulture);
+        }
+        else if (fields == PerfScriptFields.PidTid)
+        {
+            if (th.Pid < 0) return -1;
             pid = th.Pid.ToString(CultureInfo.InvariantCulture);
             tid = th.Tid.ToString(CultureInfo.InvariantCulture);
             if (th.Tid == 0) { tid = pid; pid = "?"; }
@@ -333,11 +351,11 @@ public static class FoldedWriter
 
     /// <summary>
     /// True when the script's header regex reads this thread's comm and ids back unchanged from perf script's text:
-    /// at least two bytes (its "\S.+?"), no blank inside, non-negative ids. Otherwise the process name it makes can
+    /// at least two bytes (its "\S.+?"), no blank inside, a non-negative tid (an unknown pid, -1, is not printed). Otherwise the process name it makes can
     /// swallow the rest of the header (time, cpu), so each sample's own text matters.
     /// </summary>
     internal static bool HeaderParsesBack(ThreadInfo th)
-        => th.Pid >= 0 && th.Tid >= 0 && Encoding.UTF8.GetByteCount(th.Name) >= 2 && !th.Name.Any(StackCollapseRules.IsPerlSpace);
+        => th.Tid >= 0 && Encoding.UTF8.GetByteCount(th.Name) >= 2 && !th.Name.Any(StackCollapseRules.IsPerlSpace);
 
     /// <summary>
     /// True when the process name the script's header regex makes for this thread cannot depend on a sample's time or

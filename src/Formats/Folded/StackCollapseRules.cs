@@ -47,6 +47,18 @@ internal static partial class StackCollapseRules
     [GeneratedRegex(@"/tmp/perf-[0-9]+\.map", RegexOptions.CultureInvariant)]
     private static partial Regex JitModRegex();
 
+    // Text rules (FoldedOptions.TextRules): a kernel image with its version appended, as Debian's and Ubuntu's debug packages
+    // install it (/usr/lib/debug/boot/vmlinux-VERSION), and kernel modules printed by path (/lib/modules/.../x.ko; both in
+    // inferno's versioned-vmlinux case), and the ELF files perf inject --jit
+    // writes from a jitdump (tools/perf/util/jitdump.c: "%s/jitted-%d-%" PRIu64 ".so"; inferno's sourcepawn-jitdump case).
+    private static readonly Regex s_kernelModText = KernelModTextRegex();
+    private static readonly Regex s_jitModText = JitModTextRegex();
+
+    [GeneratedRegex(@"(^\[|vmlinux$|/vmlinux-[^/]+$|\.ko$)", RegexOptions.CultureInvariant)]
+    private static partial Regex KernelModTextRegex();
+    [GeneratedRegex(@"(/tmp/perf-[0-9]+\.map|/jitted-[0-9]+-[0-9]+\.so$)", RegexOptions.CultureInvariant)]
+    private static partial Regex JitModTextRegex();
+
     /// <summary>True for the characters Perl's \s matches in a byte string.</summary>
     public static bool IsPerlSpace(char c) => c is ' ' or '\t' or '\n' or '\r' or '\f' or '\v';
 
@@ -101,7 +113,7 @@ internal static partial class StackCollapseRules
     /// The frames stackcollapse-perf.pl makes of one callchain line (caller-to-callee order within the line),
     /// an empty array when it skips the line's symbol, null when the line is not recognised.
     /// </summary>
-    public static string[]? Frames(string line, bool javaProcess, bool annotateKernel, bool annotateJit, bool includeAddrs)
+    public static string[]? Frames(string line, bool javaProcess, bool annotateKernel, bool annotateJit, bool includeAddrs, bool textRules = false)
     {
         var m = Frame.Match(ToBytes(line));
         if (!m.Success) return null;
@@ -129,8 +141,12 @@ internal static partial class StackCollapseRules
 
             // tidy_generic
             func = func.Replace(';', ':');
-            if (!s_dotParen.IsMatch(func)) func = s_paren.Replace(func, "", 1);
+            if (s_dotParen.IsMatch(func)) { }
+            else if (textRules) { var cut = ArgumentListStart(func); if (cut >= 0) func = func[..cut]; }
+            else func = s_paren.Replace(func, "", 1);
             if (func.Contains('"') || func.Contains('\'')) func = func.Replace("\"", "").Replace("'", "");
+            // after tidy_generic, which leaves a legacy Rust name alone (no ';', '(' or quotes before its escapes are decoded)
+            if (textRules) func = RustLegacy(func);
 
             // tidy_java
             if (javaProcess && func.Contains('/') && func.StartsWith('L')) func = func[1..];
@@ -139,15 +155,87 @@ internal static partial class StackCollapseRules
             {
                 if (!func.Contains("_[i]", StringComparison.Ordinal)) func += "_[i]";
             }
-            else if (annotateKernel && s_kernelMod.IsMatch(mod) && !mod.Contains("unknown", StringComparison.Ordinal))
+            else if (annotateKernel && (textRules ? s_kernelModText : s_kernelMod).IsMatch(mod) && !mod.Contains("unknown", StringComparison.Ordinal))
                 func += "_[k]";
-            else if (annotateJit && s_jitMod.IsMatch(mod))
+            else if (annotateJit && (textRules ? s_jitModText : s_jitMod).IsMatch(mod))
             {
                 if (!func.Contains("_[j]", StringComparison.Ordinal)) func += "_[j]";
             }
             result[k] = FromBytes(func);
         }
         return result;
+    }
+
+    /// <summary>
+    /// Text rules: where the argument list starts, the first '(' outside template arguments '&lt;…&gt;' and not opening
+    /// "(anonymous namespace)"; -1 when there is none. The '&lt;' and '&gt;' of an operator name (operator&lt;&lt;, operator-&gt;) are no brackets.
+    /// </summary>
+    internal static int ArgumentListStart(string func)
+    {
+        var depth = 0;
+        for (var i = 0; i < func.Length; i++)
+        {
+            var c = func[i];
+            if (c == 'o' && string.CompareOrdinal(func, i, "operator", 0, 8) == 0)
+            {
+                i += 8;
+                while (i < func.Length && func[i] is '<' or '>' or '=' or '-') i++;
+                i--;
+            }
+            else if (c == '<') depth++;
+            else if (c == '>') { if (depth > 0) depth--; }
+            else if (c == '(' && depth == 0 && string.CompareOrdinal(func, i + 1, "anonymous namespace)", 0, 20) != 0) return i;
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// Text rules: a legacy Rust name that perf left half-decoded (libiberty's C++ demangler took it, perf's Rust pass did not:
+    /// old perf, or an escape its table lacks such as <c>$u7b$</c>), e.g. <c>_$LT$a..B$LT$T$GT$$GT$::new::h0123456789abcdef</c>,
+    /// shown as inferno's suite shows it (and perf's own Rust pass, for the escapes its table knows): <c>&lt;a::B&lt;T&gt;&gt;::new</c>. The name must end in "::h" and
+    /// 16 hex digits (the legacy hash, rustc's symbol_names/legacy.rs) and hold only Rust symbol characters; otherwise it is
+    /// returned unchanged. Escapes: <c>$SP$ $BP$ $RF$ $LT$ $GT$ $LP$ $RP$ $C$</c> and <c>$uXX$</c> (a hex code point);
+    /// ".." is "::"; a leading "_" before '$' only at the start of the name is dropped.
+    /// </summary>
+    internal static string RustLegacy(string func)
+    {
+        const int HashLen = 19; // "::h" + 16 hex digits (rustc legacy mangling: the hash is a 64-bit value in hex)
+        if (func.Length <= HashLen) return func;
+        var end = func.Length - HashLen;
+        if (string.CompareOrdinal(func, end, "::h", 0, 3) != 0) return func;
+        for (var i = end + 3; i < func.Length; i++) if (!char.IsAsciiHexDigitLower(func[i]) && !char.IsAsciiDigit(func[i])) return func;
+        var sb = new StringBuilder(end);
+        var j = func.StartsWith("_$", StringComparison.Ordinal) ? 1 : 0;
+        while (j < end)
+        {
+            var c = func[j];
+            if (c == '$')
+            {
+                var close = func.IndexOf('$', j + 1);
+                if (close < 0 || close >= end) return func;
+                var esc = func.AsSpan(j + 1, close - j - 1);
+                char v;
+                if (esc.SequenceEqual("SP")) v = '@';
+                else if (esc.SequenceEqual("BP")) v = '*';
+                else if (esc.SequenceEqual("RF")) v = '&';
+                else if (esc.SequenceEqual("LT")) v = '<';
+                else if (esc.SequenceEqual("GT")) v = '>';
+                else if (esc.SequenceEqual("LP")) v = '(';
+                else if (esc.SequenceEqual("RP")) v = ')';
+                else if (esc.SequenceEqual("C")) v = ',';
+                else if (esc.Length is >= 2 and <= 5 && esc[0] == 'u'
+                         && int.TryParse(esc[1..], System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var cp)
+                         && cp is >= 0x20 and < 0x7f)
+                    v = (char)cp;
+                else return func;
+                sb.Append(v);
+                j = close + 1;
+            }
+            else if (c == '.' && j + 1 < end && func[j + 1] == '.') { sb.Append("::"); j += 2; }
+            else if (char.IsAsciiLetterOrDigit(c) || c is '_' or ':' or '.') { sb.Append(c); j++; }
+            else return func;
+        }
+        return sb.ToString();
     }
 
     /// <summary>Perl's <c>split /-&gt;/, $s</c>: trailing empty fields dropped, nothing for an empty string.</summary>

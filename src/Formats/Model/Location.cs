@@ -17,4 +17,9 @@ public sealed class Location
     public ulong SymbolOffset { get; set; }
     /// <summary>True when the frames were folded by the producer (pprof is_folded).</summary>
     public bool IsFolded { get; set; }
+    /// <summary>
+    /// True when the capture itself named this frame (perf script text, folded stacks), even as <c>[unknown]</c>:
+    /// symbolization leaves it alone. A folded-stack frame (no mapping) is written back verbatim by the folded writer.
+    /// </summary>
+    public bool NamedBySource { get; set; }
 }

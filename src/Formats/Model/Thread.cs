@@ -1,6 +1,6 @@
 namespace Stackweave.Formats.Model;
 
-/// <summary>A thread as seen by samples: pid, tid and the command name it had at the time.</summary>
+/// <summary>A thread as seen by samples: pid, tid and the command name it had at the time (pid -1 when the source did not record it, as in perf script's default text).</summary>
 public sealed record ThreadInfo(int Id, int Pid, int Tid, string Name);
 
 /// <summary>Where a profile came from.</summary>

@@ -153,7 +153,12 @@ internal sealed class PerfScriptLayout
         var pid = th?.Pid ?? -1;
         var tid = th?.Tid ?? -1;
         // perf 6.1: "%5d/%-5d " for pid/tid, "%5d " for one of them (later perfs widen to 7).
-        if ((f & OutField.Pid) != 0 && (f & OutField.Tid) != 0)
+        if ((f & OutField.Pid) != 0 && (f & OutField.Tid) != 0 && th is { Pid: -1, Tid: >= 0 })
+        {
+            // The source did not record the pid (perf script text without it): print the tid alone, as perf does without -F pid.
+            AppendNumber(sb, tid, 5, left: false).Append(' ');
+        }
+        else if ((f & OutField.Pid) != 0 && (f & OutField.Tid) != 0)
         {
             AppendNumber(sb, pid, 5, left: false).Append('/');
             AppendNumber(sb, tid, 5, left: true).Append(' ');
@@ -276,7 +281,18 @@ internal sealed class PerfScriptLayout
 
     /// <summary>The symbol perf prints for a location (the outermost function), or null when unresolved.</summary>
     public string? SymbolOf(Location loc)
-        => loc.Lines.Count == 0 ? null : _profile.FunctionName(loc.Lines[^1].FunctionId);
+    {
+        if (loc.Lines.Count == 0) return null;
+        if (!loc.IsFolded || loc.Lines.Count == 1) return _profile.FunctionName(loc.Lines[^1].FunctionId);
+        // Frames a JIT folded into one symbol (perf map names such as "a->b->c", outermost first).
+        var sb = new StringBuilder();
+        for (var k = loc.Lines.Count - 1; k >= 0; k--)
+        {
+            sb.Append(_profile.FunctionName(loc.Lines[k].FunctionId));
+            if (k > 0) sb.Append("->");
+        }
+        return sb.ToString();
+    }
 
     /// <summary>The dso perf prints for a location (<c>[unknown]</c> without a mapping).</summary>
     public string DsoOf(Location loc)
@@ -290,6 +306,7 @@ internal sealed class PerfScriptLayout
         AppendHex(sb, PrintedAddress(loc), 16).Append(' ');
         var sym = SymbolOf(loc);
         if (sym is null) sb.Append("[unknown]");
+        else if (sym.Length == 0) { } // a symbol without a name (perf script text of old perfs): "addr  (dso)", no offset
         else
         {
             sb.Append(sym);

@@ -85,6 +85,8 @@ public static class Symbolizer
 
         foreach (var loc in profile.Locations)
         {
+            // Frames named by the capture (perf script text, folded stacks) were symbolized where they were made.
+            if (loc.NamedBySource) { report.AlreadySymbolized++; continue; }
             var mapping = loc.MappingId >= 0 && loc.MappingId < profile.Mappings.Count ? profile.Mappings[loc.MappingId] : null;
             var stats = state.StatsFor(mapping);
             stats.Locations++;

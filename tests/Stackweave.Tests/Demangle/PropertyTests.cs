@@ -1,3 +1,4 @@
+using Stackweave.Merge.Symbols;
 using System.Diagnostics;
 using FsCheck.Xunit;
 using Stackweave.Merge.Symbols.Demangle;
@@ -121,6 +122,14 @@ public class PropertyTests
         {
             Assert.True(Survives(s), s[..40]);
         }
+    }
+
+    [Fact]
+    public void A_name_that_demangles_to_nothing_keeps_its_mangled_form()
+    {
+        // found by Random_mangling_alphabet_strings_never_throw: a v0 crate root with an empty identifier
+        Assert.Null(Demangler.Demangle("_RC0", DemangleStyle.Perf));
+        Assert.Equal("_RC0", Symbolizer.DisplayName("_RC0", DemangleStyle.Perf));
     }
 
     [Fact]

@@ -57,7 +57,9 @@ public static class Demangler
         string? rust = maybeRust ? RustDemangler.Demangle(mangled, verbose: full) : null;
         if (rust is not null)
         {
-            return rust;
+            // "_RC0" (a crate root named by an empty identifier) prints nothing without the verbose hash: an empty
+            // name is no name, the mangled one stays.
+            return rust.Length > 0 ? rust : null;
         }
 
         string? cxx = ItaniumDemangler.Demangle(mangled, full);
