@@ -48,7 +48,7 @@ public sealed class RequiresSpeedscopeBrowserFactAttribute : FactAttribute
 /// <summary>speedscope's own published app loads every output and shows its profiles and frames; a broken file fails.</summary>
 public class SpeedscopeBrowserTests
 {
-    private static readonly string[] s_cases = ["go-fp", "go-fp-sampled", "cpp-fp", "two-events-all", "aggregate"];
+    private static readonly string[] s_cases = ["go-fp", "go-fp-sampled", "cpp-fp", "two-events-all", "aggregate", "printf-timeline", "marks"];
 
     [RequiresSpeedscopeBrowserFact]
     public void Speedscope_app_loads_the_outputs_and_refuses_a_broken_file()

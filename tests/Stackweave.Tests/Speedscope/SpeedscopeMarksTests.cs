@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Text.Json;
+using Stackweave.Formats.Model;
+using Stackweave.Formats.Speedscope;
+using Stackweave.Tests.Integration;
+
+namespace Stackweave.Tests.Speedscope;
+
+/// <summary>Timeline marks (bpftrace printf lines) in speedscope output: one evented profile of 1 ns frames per thread.</summary>
+public class SpeedscopeMarksTests
+{
+    private static List<(string Type, string Frame, long At)> Events(JsonElement profile, List<string> frameNames)
+        => profile.GetProperty("events").EnumerateArray()
+            .Select(e => (e.GetProperty("type").GetString()!, frameNames[e.GetProperty("frame").GetInt32()], e.GetProperty("at").GetInt64())).ToList();
+
+    private static (JsonDocument Doc, SpeedscopeResult Result) Write(Profile p, bool sampled)
+    {
+        var ms = new MemoryStream();
+        var result = SpeedscopeWriter.Write(p, ms, new SpeedscopeOptions { Sampled = sampled });
+        return (JsonDocument.Parse(ms.ToArray()), result);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Marks_become_one_evented_profile_per_thread_on_the_samples_time_base(bool sampled)
+    {
+        var (doc, result) = Write(SpeedscopeCases.MarksProfile(), sampled);
+        using var _ = doc;
+        var root = doc.RootElement;
+        var frames = root.GetProperty("shared").GetProperty("frames").EnumerateArray().Select(f => f.GetProperty("name").GetString()!).ToList();
+        var profiles = root.GetProperty("profiles").EnumerateArray().ToList();
+        Assert.Equal(["one 10/10", "marks.data events", "one 10/10 events", "two 20/21 events"], profiles.Select(p => p.GetProperty("name").GetString()));
+        Assert.Equal(sampled ? "sampled" : "evented", profiles[0].GetProperty("type").GetString());
+        Assert.All(profiles.Skip(1), p => Assert.Equal("evented", p.GetProperty("type").GetString()));
+        Assert.All(profiles.Skip(1), p => Assert.Equal("nanoseconds", p.GetProperty("unit").GetString()));
+        // Time 0 is the earliest of the samples' periods (5000 - 1000) and the marks (3500): 3500.
+        Assert.Contains("time 0 = 3500 ns", root.GetProperty("name").GetString()!, StringComparison.Ordinal);
+        Assert.Equal(0, root.GetProperty("activeProfileIndex").GetInt32());
+        if (!sampled)
+        {
+            // The samples' timeline moves by the same base: "a" ran from 4000 to 6000.
+            Assert.Equal([("O", "a", 500L), ("C", "a", 2500L)], Events(profiles[0], frames));
+            Assert.Equal(3500, profiles[0].GetProperty("endValue").GetInt64());
+        }
+        Assert.Equal([("O", "tick", 1500L), ("C", "tick", 1501L)], Events(profiles[1], frames));
+        // In time order; "read" has the time of "write" and follows it (source order), starting where it ends.
+        Assert.Equal([("O", "open", 0L), ("C", "open", 1L), ("O", "write", 1000L), ("C", "write", 1001L), ("O", "read", 1001L), ("C", "read", 1002L)],
+            Events(profiles[2], frames));
+        Assert.Equal(3500, profiles[2].GetProperty("endValue").GetInt64());
+        // The last mark (7000) ends 1 ns after the end of the samples; the profile's end covers it.
+        Assert.Equal([("O", "a", 3500L), ("C", "a", 3501L)], Events(profiles[3], frames));
+        Assert.Equal(3501, profiles[3].GetProperty("endValue").GetInt64());
+        // The mark "a" is its own frame, not the function "a"; the mark without a time is left out and counted.
+        Assert.NotEqual(profiles[0].GetProperty(sampled ? "samples" : "events")[0].ToString(), profiles[3].GetProperty("events")[0].GetProperty("frame").ToString());
+        Assert.Equal(2, frames.Count(f => f == "a"));
+        Assert.DoesNotContain("lost", frames);
+        Assert.Equal(5, result.MarksWritten);
+        Assert.Equal(1, result.MarksNotShown);
+        Assert.Equal(4, result.Profiles);
+        Assert.Equal(frames.Count, result.Frames);
+        Assert.Empty(SpeedscopeWriterTests.ImporterRules(root));
+    }
+
+    [Fact]
+    public void Marks_only_profile_shows_the_thread_with_most_marks_first()
+    {
+        var p = new Profile([new SampleType("samples", "count")]);
+        var t1 = p.InternThread(1, 1, "x");
+        var t2 = p.InternThread(2, 2, "y");
+        p.Marks.Add(new Mark(100, t1, "m", null, "m"));
+        p.Marks.Add(new Mark(300, t2, "m", null, "m"));
+        p.Marks.Add(new Mark(200, t2, "n", null, "n"));
+        var (doc, result) = Write(p, sampled: false);
+        using var _ = doc;
+        var root = doc.RootElement;
+        Assert.Equal(["x 1/1 events", "y 2/2 events"], root.GetProperty("profiles").EnumerateArray().Select(x => x.GetProperty("name").GetString()));
+        Assert.Equal(1, root.GetProperty("activeProfileIndex").GetInt32());
+        Assert.Equal(["m", "n"], root.GetProperty("shared").GetProperty("frames").EnumerateArray().Select(f => f.GetProperty("name").GetString()));
+        Assert.Equal("profile (time 0 = 100 ns on the source clock)", root.GetProperty("name").GetString());
+        Assert.Equal(3, result.MarksWritten);
+        Assert.Empty(SpeedscopeWriterTests.ImporterRules(root));
+    }
+
+    /// <summary>The timestamped lines of a bpftrace printf capture: (nsecs, first non-number word), read from the file itself.</summary>
+    private static List<(long Time, string Name)> PrintfLines(string file)
+    {
+        var path = RepoPaths.TestData("bpftrace", file);
+        var lines = new List<string>();
+        foreach (var l in File.ReadLines(path))
+        {
+            if (!file.EndsWith(".json", StringComparison.Ordinal)) { lines.Add(l); continue; }
+            if (l.Length == 0) continue;
+            using var d = JsonDocument.Parse(l);
+            if (d.RootElement.GetProperty("type").GetString() == "printf") lines.Add(d.RootElement.GetProperty("data").GetString()!.TrimEnd('\n'));
+        }
+        var marks = new List<(long, string)>();
+        foreach (var l in lines)
+        {
+            var words = l.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (words.Length < 2 || !long.TryParse(words[0], NumberStyles.None, CultureInfo.InvariantCulture, out var t)) continue;
+            marks.Add((t, words.Skip(1).First(w => !long.TryParse(w, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))));
+        }
+        return marks;
+    }
+
+    [Theory]
+    [InlineData("printf.txt", false)]
+    [InlineData("printf.json", false)]
+    [InlineData("printf.txt", true)]
+    public void Bpftrace_printf_capture_becomes_a_timeline_of_its_lines(string file, bool sampled)
+    {
+        var r = CliRunner.Run(["convert", RepoPaths.TestData("bpftrace", file), "--format", "speedscope", .. sampled ? new[] { "--sampled" } : []]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.DoesNotContain("speedscope", r.Stderr, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var root = doc.RootElement;
+        var lines = PrintfLines(file);
+        Assert.True(lines.Count > 20, lines.Count.ToString(CultureInfo.InvariantCulture));
+        var t0 = lines.Min(l => l.Time);
+        Assert.StartsWith(FormattableString.Invariant($"{file} (time 0 = {t0} ns on the CLOCK_BOOTTIME clock)"), root.GetProperty("name").GetString(), StringComparison.Ordinal);
+        var profile = Assert.Single(root.GetProperty("profiles").EnumerateArray());
+        Assert.Equal(file + " events", profile.GetProperty("name").GetString());
+        Assert.Equal("evented", profile.GetProperty("type").GetString());
+        var frames = root.GetProperty("shared").GetProperty("frames").EnumerateArray().Select(f => f.GetProperty("name").GetString()!).ToList();
+        var want = new List<(string, string, long)>();
+        long prevEnd = long.MinValue;
+        foreach (var (t, name) in lines.Select((l, k) => (l, k)).OrderBy(x => x.l.Time).ThenBy(x => x.k).Select(x => x.l))
+        {
+            var at = Math.Max(t - t0, prevEnd);
+            want.Add(("O", name, at));
+            want.Add(("C", name, at + 1));
+            prevEnd = at + 1;
+        }
+        Assert.Equal(want, Events(profile, frames));
+        Assert.Equal(prevEnd, profile.GetProperty("endValue").GetInt64());
+        Assert.Empty(SpeedscopeWriterTests.ImporterRules(root));
+    }
+}
