@@ -37,7 +37,11 @@ public static class SpeedscopeCases
         ("printf-timeline", "printf.txt", []),
         ("printf-timeline-json", "printf.json", []),
         ("printf-timeline-sampled", "printf.txt", ["--sampled"]),
+        ("printf-kv-timeline", "printf-kv.txt", ["--bpftrace-line", KvPattern]),
     ];
+
+    /// <summary>The <c>--bpftrace-line</c> pattern of printf-kv.bt's lines.</summary>
+    public const string KvPattern = @"^ts=(?<ts>\d+) pid=(?<pid>\d+) tid=(?<tid>\d+) comm=(?<comm>\S+) op=(?<name>\S+) count=(?<value>-?\d+)$";
 
     /// <summary>Runs <c>stackweave convert testdata/bpftrace/FILE --format speedscope ARGS</c> and returns the JSON text.</summary>
     public static string ConvertBpftrace(string file, params string[] args)

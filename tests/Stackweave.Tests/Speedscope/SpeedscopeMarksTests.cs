@@ -136,4 +136,19 @@ public class SpeedscopeMarksTests
         Assert.Equal(prevEnd, profile.GetProperty("endValue").GetInt64());
         Assert.Empty(SpeedscopeWriterTests.ImporterRules(root));
     }
+
+    [Fact]
+    public void Printf_lines_with_a_thread_go_to_that_threads_profile()
+    {
+        using var doc = JsonDocument.Parse(SpeedscopeCases.Json("printf-kv-timeline"));
+        var root = doc.RootElement;
+        var lines = File.ReadLines(RepoPaths.TestData("bpftrace", "printf-kv.txt")).Where(l => l.StartsWith("ts=", StringComparison.Ordinal)).ToList();
+        Assert.True(lines.Count > 100, lines.Count.ToString(CultureInfo.InvariantCulture));
+        Assert.All(lines, l => Assert.Contains(" pid=17994 tid=17994 comm=burn-cpp op=write ", l, StringComparison.Ordinal));
+        var profile = Assert.Single(root.GetProperty("profiles").EnumerateArray());
+        Assert.Equal("burn-cpp 17994/17994 events", profile.GetProperty("name").GetString());
+        Assert.Equal(["write"], root.GetProperty("shared").GetProperty("frames").EnumerateArray().Select(f => f.GetProperty("name").GetString()));
+        Assert.Equal(2 * lines.Count, profile.GetProperty("events").GetArrayLength());
+        Assert.Empty(SpeedscopeWriterTests.ImporterRules(root));
+    }
 }
