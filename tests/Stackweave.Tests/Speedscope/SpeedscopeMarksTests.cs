@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using FsCheck;
+using FsCheck.Fluent;
 using Stackweave.Formats.Model;
 using Stackweave.Formats.Speedscope;
 using Stackweave.Tests.Integration;
@@ -150,5 +152,37 @@ public class SpeedscopeMarksTests
         Assert.Equal(["write"], root.GetProperty("shared").GetProperty("frames").EnumerateArray().Select(f => f.GetProperty("name").GetString()));
         Assert.Equal(2 * lines.Count, profile.GetProperty("events").GetArrayLength());
         Assert.Empty(SpeedscopeWriterTests.ImporterRules(root));
+    }
+
+    public static Arbitrary<(int Thread, long Time, int Name)[]> GeneratedMarks() =>
+        (from thread in Gen.Choose(-2, 2)
+         from time in Gen.Frequency((8, Gen.Choose(0, 50).Select(t => (long)t)), (1, Gen.Constant(SampleTable.NoTime)))
+         from name in Gen.Choose(0, 3)
+         select (thread, time, name)).ArrayOf().ToArbitrary();
+
+    [FsCheck.Xunit.Property(Arbitrary = [typeof(SpeedscopeMarksTests)], MaxTest = 200)]
+    public void Any_marks_give_a_file_speedscope_accepts((int Thread, long Time, int Name)[] marks, (long Time, int Thread)[] samples, bool sampled)
+    {
+        // Equal and missing times, out-of-range threads, marks before and after the samples, names shared with functions.
+        var p = new Profile([new SampleType("samples", "count"), new SampleType("period", "count")]);
+        p.Source.File = "gen.data";
+        p.Events.Add(new EventInfo { Name = "cpu-clock", PeriodUnit = "nanoseconds" });
+        var l = p.InternLocation(-1, 1);
+        p.Locations[l].Lines.Add(new Line(p.InternFunction("m0"), 0));
+        var threads = new[] { p.InternThread(1, 1, "a"), p.InternThread(1, 2, "b") };
+        foreach (var (time, thread) in samples.Take(20))
+            p.Samples.Add(p.Stacks.FromRootFirst([l]), threads[(thread & 1)], Math.Abs(time % 100), [1, 10]);
+        foreach (var m in marks)
+            p.Marks.Add(new Mark(m.Time, m.Thread is 0 or 1 ? threads[m.Thread] : m.Thread, "m" + m.Name.ToString(CultureInfo.InvariantCulture), null, ""));
+        var (doc, result) = Write(p, sampled);
+        using var _ = doc;
+        var root = doc.RootElement;
+        if (p.Samples.Count + marks.Count(m => m.Time != SampleTable.NoTime) > 0) Assert.Empty(SpeedscopeWriterTests.ImporterRules(root));
+        Assert.Equal(marks.Length, result.MarksWritten + result.MarksNotShown);
+        Assert.Equal(marks.Count(m => m.Time == SampleTable.NoTime), result.MarksNotShown);
+        var markEvents = root.GetProperty("profiles").EnumerateArray()
+            .Where(x => x.GetProperty("name").GetString()!.EndsWith(" events", StringComparison.Ordinal))
+            .Sum(x => x.GetProperty("events").GetArrayLength());
+        Assert.Equal(2 * result.MarksWritten, markEvents);
     }
 }
