@@ -144,7 +144,7 @@ public static partial class Commands
         if (result.SamplesOfOtherEvents > 0)
             ctx.Stderr.WriteLine(FormattableString.Invariant($"stackweave: wrote event {string.Join(", ", result.Events)}; skipped {result.SamplesOfOtherEvents} samples of other events (use --event NAME or --all-events)"));
         if (result.MarksNotShown > 0)
-            ctx.Stderr.WriteLine(FormattableString.Invariant($"stackweave: {result.MarksNotShown} timestamped non-sample events have no place in speedscope (--format csv lists them)"));
+            ctx.Stderr.WriteLine(FormattableString.Invariant($"stackweave: {result.MarksNotShown} non-sample events without a time have no place on speedscope's timeline, left out (--format csv lists them)"));
     }
 
     private static void WriteCsv(RunContext ctx, Profile profile, OutputTarget target)

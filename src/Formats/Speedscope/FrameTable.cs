@@ -55,6 +55,9 @@ public sealed class FrameTable
             foreach (var f in OfLocation(scratch[k])) buffer.Add(f);
     }
 
+    /// <summary>The frame of a timeline mark named <paramref name="name"/> (module <c>[mark]</c>, no file), adding it if new.</summary>
+    public int OfMark(string name) => Intern(new NamedFrame(name, "[mark]", null, 0));
+
     /// <summary>Numbers the frames of every location that some stack node uses, in stack-node order.</summary>
     public void AddAllStacks()
     {

@@ -33,14 +33,17 @@ public sealed class SpeedscopeResult
     public long SamplesOfOtherEvents { get; internal set; }
     /// <summary>The events written (names), in order of first use.</summary>
     public List<string> Events { get; } = [];
-    /// <summary>Marks (non-sample events) that speedscope has no place for, left out.</summary>
+    /// <summary>Marks (non-sample timeline events) written, each as a 1 ns frame in its thread's <c>events</c> profile.</summary>
+    public long MarksWritten { get; internal set; }
+    /// <summary>Marks left out because they carry no time (<see cref="SampleTable.NoTime"/>).</summary>
     public long MarksNotShown { get; internal set; }
 }
 
 /// <summary>
 /// Writes speedscope's JSON file format (https://www.speedscope.app/file-format-schema.json, speedscope 1.25
 /// <c>src/lib/file-format-spec.ts</c>) straight to a stream with <see cref="Utf8JsonWriter"/>: timestamped sources
-/// as one evented timeline per thread (or sampled profiles on request), aggregate sources as sampled profiles.
+/// as one evented timeline per thread (or sampled profiles on request), aggregate sources as sampled profiles, and
+/// timeline marks (<see cref="Profile.Marks"/>) as one evented profile per thread of 1 ns frames named by the mark.
 /// </summary>
 public static class SpeedscopeWriter
 {
@@ -56,6 +59,11 @@ public static class SpeedscopeWriter
     private static readonly JsonEncodedText s_at = JsonEncodedText.Encode("at");
     private static readonly JsonEncodedText s_open = JsonEncodedText.Encode("O");
     private static readonly JsonEncodedText s_close = JsonEncodedText.Encode("C");
+
+    // Length of a mark's frame. speedscope has no instant events, and its CallTreeProfileBuilder (speedscope 1.25
+    // src/lib/profile.ts, leaveFrame) records a time-ordered sample only when a frame closes after the last value
+    // (delta > 0): a zero-length frame never shows on the timeline. 1 ns is the smallest length the file's unit holds.
+    private const long MarkLength = 1;
 
     /// <summary>Writes one profile.</summary>
     public static SpeedscopeResult Write(Profile profile, Stream output, SpeedscopeOptions? options = null)
@@ -149,6 +157,9 @@ public static class SpeedscopeWriter
         private readonly List<(int Thread, int Event, int Start, int Count)> _groups = [];
         private readonly List<int> _untimed = [];
         private readonly List<int> _aggregateColumns = [];
+        private readonly int[] _markOrder = [];  // timed marks, grouped by thread, each group in time order
+        private readonly List<(int Thread, int Start, int Count)> _markGroups = [];
+        private readonly int[] _markFrame = [];  // frame of mark i
 
         public SourcePlan(Profile p, SampleSelection sel, int frameBase, SpeedscopeOptions options)
         {
@@ -214,14 +225,60 @@ public static class SpeedscopeWriter
                 else
                     for (var k = 0; k < p.SampleTypes.Count; k++) _aggregateColumns.Add(k);
             }
-            MarksNotShown = p.Marks.Count;
+            // Marks: one evented profile per thread, on the same time base as the samples.
+            var marks = p.Marks;
+            if (marks.Count > 0)
+            {
+                _markFrame = new int[marks.Count];
+                var markGroupOf = new Dictionary<int, int>();
+                var markThreads = new List<int>();
+                var markCounts = new List<int>();
+                var groupOfMark = new int[marks.Count];
+                for (var i = 0; i < marks.Count; i++)
+                {
+                    var m = marks[i];
+                    groupOfMark[i] = -1;
+                    if (m.Time == SampleTable.NoTime) { MarksNotShown++; continue; }
+                    if (m.Time < _base) _base = m.Time;
+                    if (m.Time > _last) _last = m.Time;
+                    var thread = (uint)m.Thread < (uint)p.Threads.Count ? m.Thread : -1;
+                    if (!markGroupOf.TryGetValue(thread, out var g))
+                    {
+                        g = markThreads.Count; markGroupOf.Add(thread, g); markThreads.Add(thread); markCounts.Add(0);
+                    }
+                    markCounts[g]++;
+                    groupOfMark[i] = g;
+                    _markFrame[i] = Frames.OfMark(m.Name);
+                }
+                var starts = new int[markThreads.Count];
+                var total = 0;
+                for (var g = 0; g < markThreads.Count; g++) { starts[g] = total; total += markCounts[g]; }
+                _markOrder = new int[total];
+                var fill = (int[])starts.Clone();
+                for (var i = 0; i < marks.Count; i++)
+                    if (groupOfMark[i] >= 0) _markOrder[fill[groupOfMark[i]]++] = i;
+                for (var g = 0; g < markThreads.Count; g++)
+                {
+                    // Time order, equal times in source order.
+                    _markOrder.AsSpan(starts[g], markCounts[g]).Sort((a, b) => marks[a].Time != marks[b].Time ? marks[a].Time.CompareTo(marks[b].Time) : a.CompareTo(b));
+                    _markGroups.Add((markThreads[g], starts[g], markCounts[g]));
+                }
+                _markGroups.Sort((a, b) =>
+                {
+                    var ta = ThreadOf(a.Thread); var tb = ThreadOf(b.Thread);
+                    var c = ta.Pid.CompareTo(tb.Pid);
+                    if (c == 0) c = ta.Tid.CompareTo(tb.Tid);
+                    if (c == 0) c = string.CompareOrdinal(ta.Name, tb.Name);
+                    return c;
+                });
+            }
         }
 
         public FrameTable Frames { get; }
         public long OtherEvents { get; }
         public long MarksNotShown { get; }
 
-        public int ProfileCount => _timed ? _groups.Count + (_untimed.Count > 0 ? 1 : 0) : _aggregateColumns.Count;
+        public int ProfileCount => (_timed ? _groups.Count + (_untimed.Count > 0 ? 1 : 0) : _aggregateColumns.Count) + _markGroups.Count;
 
         /// <summary>Index (within this source's profiles) to show first: the thread with most samples, or the default value column.</summary>
         public int ActiveOffset
@@ -234,7 +291,11 @@ public static class SpeedscopeWriter
                     for (var g = 1; g < _groups.Count; g++) if (_groups[g].Count > _groups[best].Count) best = g;
                     return best;
                 }
-                return Math.Max(0, _aggregateColumns.Count - 1);
+                if (_aggregateColumns.Count > 0) return _aggregateColumns.Count - 1;
+                // Marks only: the thread with most marks.
+                var most = 0;
+                for (var g = 1; g < _markGroups.Count; g++) if (_markGroups[g].Count > _markGroups[most].Count) most = g;
+                return most;
             }
         }
 
@@ -261,7 +322,7 @@ public static class SpeedscopeWriter
         public string Describe()
         {
             var file = _p.Source.File.Length == 0 ? "profile" : Path.GetFileName(_p.Source.File);
-            if (!_timed) return file;
+            if (!_timed && _markGroups.Count == 0) return file;
             var sb = new System.Text.StringBuilder(file);
             sb.Append(CultureInfo.InvariantCulture, $" (time 0 = {_base} ns on the {ClockName(_p.Clock.Domain)} clock");
             if (SampleSelection.UtcOffset(_p) is { } off)
@@ -289,6 +350,17 @@ public static class SpeedscopeWriter
             result.SamplesOfOtherEvents += OtherEvents;
             result.MarksNotShown += MarksNotShown;
             foreach (var e in _sel.Events) result.Events.Add(_p.Events[e].Name);
+            WriteSampleProfiles(w, result);
+            foreach (var g in _markGroups)
+            {
+                WriteMarks(w, g.Thread, _markOrder.AsSpan(g.Start, g.Count));
+                result.Profiles++;
+                result.MarksWritten += g.Count;
+            }
+        }
+
+        private void WriteSampleProfiles(Utf8JsonWriter w, SpeedscopeResult result)
+        {
             var frames = new List<int>();
             var scratch = new List<int>();
             if (_timed)
@@ -445,6 +517,54 @@ public static class SpeedscopeWriter
                 MaybeFlush(w);
             }
             if (open.Count > 0) CloseFrom(w, open, 0, prevEnd);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        /// <summary>
+        /// The marks of one thread as a timeline: each mark a frame named by the mark, open from its time for
+        /// <see cref="MarkLength"/>; a mark that would start before the previous one ends starts where it ends.
+        /// </summary>
+        private void WriteMarks(Utf8JsonWriter w, int thread, ReadOnlySpan<int> seg)
+        {
+            var marks = _p.Marks;
+            var name = thread < 0
+                ? (_p.Source.File.Length == 0 ? "profile" : Path.GetFileName(_p.Source.File)) + " events"
+                : ProfileName(thread, -1) + " events";
+            // The last mark's end, pushed on by marks with equal times.
+            var end = _last - _base;
+            long prevEnd = long.MinValue;
+            foreach (var i in seg)
+            {
+                var at = Math.Max(marks[i].Time - _base, prevEnd);
+                prevEnd = at + MarkLength;
+            }
+            if (prevEnd > end) end = prevEnd;
+            w.WriteStartObject();
+            w.WriteString("type", "evented");
+            w.WriteString("name", name);
+            w.WriteString("unit", "nanoseconds");
+            w.WriteNumber("startValue", 0);
+            w.WriteNumber("endValue", end);
+            w.WriteStartArray("events");
+            prevEnd = long.MinValue;
+            foreach (var i in seg)
+            {
+                var at = Math.Max(marks[i].Time - _base, prevEnd);
+                var frame = _frameBase + _markFrame[i];
+                w.WriteStartObject();
+                w.WriteString(s_type, s_open);
+                w.WriteNumber(s_frame, frame);
+                w.WriteNumber(s_at, at);
+                w.WriteEndObject();
+                prevEnd = at + MarkLength;
+                w.WriteStartObject();
+                w.WriteString(s_type, s_close);
+                w.WriteNumber(s_frame, frame);
+                w.WriteNumber(s_at, prevEnd);
+                w.WriteEndObject();
+                MaybeFlush(w);
+            }
             w.WriteEndArray();
             w.WriteEndObject();
         }

@@ -48,7 +48,7 @@ public sealed class RequiresSpeedscopeBrowserFactAttribute : FactAttribute
 /// <summary>speedscope's own published app loads every output and shows its profiles and frames; a broken file fails.</summary>
 public class SpeedscopeBrowserTests
 {
-    private static readonly string[] s_cases = ["go-fp", "go-fp-sampled", "cpp-fp", "two-events-all", "aggregate"];
+    private static readonly string[] s_cases = ["go-fp", "go-fp-sampled", "cpp-fp", "two-events-all", "aggregate", "printf-timeline", "marks"];
 
     [RequiresSpeedscopeBrowserFact]
     public void Speedscope_app_loads_the_outputs_and_refuses_a_broken_file()
@@ -66,6 +66,13 @@ public class SpeedscopeBrowserTests
                 files.Add(path);
                 expected.Add(JsonDocument.Parse(json));
             }
+            // Why marks last 1 ns: the printf timeline with zero-length marks loads, but every row weighs nothing.
+            var zero = System.Text.Json.Nodes.JsonNode.Parse(SpeedscopeCases.Json("printf-timeline"))!.AsObject();
+            foreach (var e in zero["profiles"]![0]!["events"]!.AsArray())
+                if ((string)e!["type"]! == "C") e["at"] = (long)e["at"]! - 1;
+            var zeroPath = Path.Combine(dir.FullName, "zero-length.speedscope.json");
+            File.WriteAllText(zeroPath, zero.ToJsonString());
+            files.Add(zeroPath);
             // The negative control: samples and weights of different lengths, which speedscope's importer refuses.
             var broken = System.Text.Json.Nodes.JsonNode.Parse(SpeedscopeCases.Json("go-fp-sampled"))!.AsObject();
             broken["profiles"]![0]!["weights"]!.AsArray().RemoveAt(0);
@@ -100,8 +107,13 @@ public class SpeedscopeBrowserTests
                     var rendered = shown[k].GetProperty("frames").EnumerateArray().Select(f => f.GetString()!).ToList();
                     Assert.NotEmpty(rendered);
                     Assert.All(rendered, n => Assert.Contains(n, names));
+                    // Rows have weight: a profile of zero-length frames only (instant marks) shows "0.00ns (NaN%)".
+                    Assert.All(shown[k].GetProperty("totals").EnumerateArray(), t => Assert.DoesNotContain("NaN", t.GetString()!, StringComparison.Ordinal));
                 }
             }
+            var zeroShown = all[^2];
+            Assert.True(zeroShown.GetProperty("loaded").GetBoolean(), zeroShown.GetRawText());
+            Assert.All(zeroShown.GetProperty("profiles")[0].GetProperty("totals").EnumerateArray(), t => Assert.Contains("NaN", t.GetString()!, StringComparison.Ordinal));
             var bad = all[^1];
             Assert.False(bad.GetProperty("loaded").GetBoolean(), bad.GetRawText());
             Assert.True(bad.GetProperty("error").GetBoolean(), bad.GetRawText());

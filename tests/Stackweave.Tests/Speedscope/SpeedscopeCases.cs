@@ -31,15 +31,38 @@ public static class SpeedscopeCases
         return r.Stdout;
     }
 
+    /// <summary>Case name → (bpftrace output in testdata/bpftrace, convert arguments after the input).</summary>
+    public static readonly (string Name, string File, string[] Args)[] BpftraceCases =
+    [
+        ("printf-timeline", "printf.txt", []),
+        ("printf-timeline-json", "printf.json", []),
+        ("printf-timeline-sampled", "printf.txt", ["--sampled"]),
+        ("printf-kv-timeline", "printf-kv.txt", ["--bpftrace-line", KvPattern]),
+    ];
+
+    /// <summary>The <c>--bpftrace-line</c> pattern of printf-kv.bt's lines.</summary>
+    public const string KvPattern = @"^ts=(?<ts>\d+) pid=(?<pid>\d+) tid=(?<tid>\d+) comm=(?<comm>\S+) op=(?<name>\S+) count=(?<value>-?\d+)$";
+
+    /// <summary>Runs <c>stackweave convert testdata/bpftrace/FILE --format speedscope ARGS</c> and returns the JSON text.</summary>
+    public static string ConvertBpftrace(string file, params string[] args)
+    {
+        var r = CliRunner.Run(["convert", RepoPaths.TestData("bpftrace", file), "--format", "speedscope", .. args]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return r.Stdout;
+    }
+
     /// <summary>The JSON of a named case (CLI cases and the hand-built ones).</summary>
     public static string Json(string name)
     {
         foreach (var (n, dir, args) in CliCases)
             if (n == name) return Convert(dir, args);
+        foreach (var (n, file, args) in BpftraceCases)
+            if (n == name) return ConvertBpftrace(file, args);
         var p = name switch
         {
             "aggregate" => AggregateProfile(),
             "mixed-time" => MixedTimeProfile(),
+            "marks" => MarksProfile(),
             _ => throw new ArgumentException(name),
         };
         var ms = new MemoryStream();
@@ -48,7 +71,7 @@ public static class SpeedscopeCases
     }
 
     /// <summary>Every case name.</summary>
-    public static IEnumerable<string> Names => CliCases.Select(c => c.Name).Concat(["aggregate", "mixed-time"]);
+    public static IEnumerable<string> Names => CliCases.Select(c => c.Name).Concat(BpftraceCases.Select(c => c.Name)).Concat(["aggregate", "mixed-time", "marks"]);
 
     /// <summary>A pprof-like profile: two value columns, no timestamps, a symbol with every awkward character.</summary>
     public static Profile AggregateProfile()
@@ -89,6 +112,30 @@ public static class SpeedscopeCases
         p.Samples.Add(sab, t2, 4_500, [1, 1000]);
         p.Samples.Add(sa, t1, SampleTable.NoTime, [1, 1000]);
         p.Marks.Add(new Mark(4_200, t1, "write", 12, "write 12 bytes"));
+        return p;
+    }
+
+    /// <summary>
+    /// Samples on one thread and marks on two threads and on no thread: marks at equal times, out of time order, one
+    /// before the first sample's period and one after the last sample, one without a time.
+    /// </summary>
+    public static Profile MarksProfile()
+    {
+        var p = new Profile([new SampleType("samples", "count"), new SampleType("period", "count")]);
+        p.Source.File = "/tmp/marks.data";
+        p.Events.Add(new EventInfo { Name = "cpu-clock", PeriodUnit = "nanoseconds" });
+        var a = p.InternLocation(-1, 1); p.Locations[a].Lines.Add(new Line(p.InternFunction("a"), 0));
+        var t1 = p.InternThread(10, 10, "one");
+        var t2 = p.InternThread(20, 21, "two");
+        var sa = p.Stacks.FromRootFirst([a]);
+        p.Samples.Add(sa, t1, 5_000, [1, 1000]);
+        p.Samples.Add(sa, t1, 6_000, [1, 1000]);
+        p.Marks.Add(new Mark(4_500, t1, "write", 12, "write 12"));
+        p.Marks.Add(new Mark(3_500, t1, "open", null, "open"));        // before the first sample's period (4000)
+        p.Marks.Add(new Mark(4_500, t1, "read", 3, "read 3"));         // same time as "write"
+        p.Marks.Add(new Mark(7_000, t2, "a", null, "a"));              // after the last sample; same name as a function
+        p.Marks.Add(new Mark(5_000, -1, "tick", null, "tick"));
+        p.Marks.Add(new Mark(SampleTable.NoTime, t2, "lost", null, "lost"));
         return p;
     }
 

@@ -331,7 +331,7 @@ public partial class SpeedscopeWriterTests
     {
         using var doc = JsonDocument.Parse(SpeedscopeCases.Json("mixed-time"));
         var profiles = doc.RootElement.GetProperty("profiles").EnumerateArray().ToList();
-        Assert.Equal(["one 10/10", "two 10/11", "mixed.data (samples without time)"], profiles.Select(p => p.GetProperty("name").GetString()));
+        Assert.Equal(["one 10/10", "two 10/11", "mixed.data (samples without time)", "one 10/10 events"], profiles.Select(p => p.GetProperty("name").GetString()));
         // Time 0 is 3000, where the first sample's period (1000 ns before 4000) starts. Thread one: "a" from 0 to 1000,
         // then "a;b" at 5000, which ran for its period before: "a" stays open, "b" opens at 1000.
         var ev = profiles[0].GetProperty("events").EnumerateArray()

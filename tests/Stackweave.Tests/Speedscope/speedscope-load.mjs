@@ -4,7 +4,8 @@
 // usage: node speedscope-load.mjs TOOLS_DIR CHROMIUM FILE...
 //   TOOLS_DIR: a folder with node_modules/speedscope and node_modules/playwright-core (made by .ci/run)
 // Prints one JSON array on stdout: per file { file, loaded, error, dialogs, failures, title, profiles: [{ name, frames }] }
-// where `frames` are the symbol names of the sandwich view's rows (one row per frame of the profile).
+// where `frames` are the symbol names of the sandwich view's rows (one row per frame of the profile) and `totals`
+// the rows' "Total" cells as shown (e.g. "19.00ns (66%)").
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -54,20 +55,21 @@ function readPage() {
     .map(tr => tr.getAttribute('title'));
   const header = [...document.querySelectorAll('table')].find(t => t.tHead && /Symbol Name/.test(t.tHead.textContent));
   // The rows are a virtual list: only those in view are rendered, inside a spacer as tall as all rows together.
-  let frames = null, rows = 0;
+  let frames = null, totals = null, rows = 0;
   if (header) {
     const list = header.parentElement.querySelectorAll('table');
     frames = [];
+    totals = [];
     let rowHeight = 0, spacer = null;
     for (const t of list) {
       if (t === header) continue;
-      for (const tr of t.rows) if (tr.cells.length === 3) { frames.push(tr.cells[2].textContent); rowHeight = tr.getBoundingClientRect().height; }
+      for (const tr of t.rows) if (tr.cells.length === 3) { frames.push(tr.cells[2].textContent); totals.push(tr.cells[0].textContent); rowHeight = tr.getBoundingClientRect().height; }
       spacer = t.parentElement && t.parentElement.parentElement;
     }
     rows = spacer && rowHeight > 0 ? Math.round(spacer.getBoundingClientRect().height / rowHeight) : frames.length;
   }
   const error = /Something went wrong/.test(document.body.textContent);
-  return { index: position ? Number(position[1]) : 1, count: position ? Number(position[2]) : 1, current, names, frames, rows, error };
+  return { index: position ? Number(position[1]) : 1, count: position ? Number(position[2]) : 1, current, names, frames, totals, rows, error };
 }
 
 const results = [];
@@ -104,7 +106,7 @@ for (let i = 0; i < files.length; i++) {
       // a rendered frame settles the rows of the new profile
       await page.waitForTimeout(300);
       cur = await page.evaluate(readPage);
-      r.profiles.push({ name: cur.current, listed: names ? names[k - 1] : null, index: cur.index, rows: cur.rows, frames: cur.frames });
+      r.profiles.push({ name: cur.current, listed: names ? names[k - 1] : null, index: cur.index, rows: cur.rows, frames: cur.frames, totals: cur.totals });
       if (k < s.count) await page.keyboard.press('n');
     }
   }
