@@ -82,6 +82,22 @@ public class CsvLabelColumnTests
         Assert.All(rows, x => Assert.Contains("tid:[" + x[Col("label:tid")] + "]", raw, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(null, 3)]
+    [InlineData("alloc_space", 1)]
+    [InlineData("inuse_objects", 2)]
+    public void Value_column_is_the_default_sample_type_or_the_one_sample_type_names(string? sampleType, int column)
+    {
+        // heap.pb.gz: alloc_objects, alloc_space, inuse_objects, inuse_space (default, the last).
+        string[] args = ["convert", PprofGoldenTests.Data("heap.pb.gz"), "--csv", "stacks"];
+        var r = CliRunner.Run(sampleType is null ? args : [.. args, "--sample-type", sampleType]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var (_, rows) = CsvWriterTests.ReadBack(r.Stdout);
+        var golden = PprofGoldenTests.Golden("heap.pb.gz");
+        Assert.Equal(golden.ByKey.Values.Sum(v => v[column]), rows.Sum(x => long.Parse(x[5], CultureInfo.InvariantCulture)));
+        Assert.Equal(golden.Folded(column), string.Concat(rows.Where(x => x[5] != "0").Select(x => x[6] + " " + x[5] + "\n").Order(StringComparer.Ordinal)));
+    }
+
     [Fact]
     public void Stacks_table_sums_across_label_values()
     {
