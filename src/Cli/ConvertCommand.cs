@@ -90,6 +90,8 @@ public static partial class Commands
             valueIndex = SampleTypes.IndexOf(profile, sampleType);
             if (valueIndex < 0)
                 throw new CaptureFormatException(profile.Source.File, 0, $"a sample type '{sampleType}' (it has {SampleTypes.Describe(profile.SampleTypes)})");
+            // speedscope and CSV weigh samples by the default sample type (SampleSelection.ValueColumn).
+            profile.DefaultSampleType = sampleType;
         }
         else if (profile.Events.Count == 0 && profile.SampleTypes.Count > 0) valueIndex = SampleTypes.DefaultIndex(profile);
         using var target = OutputTarget.Open(a.Value("-o"), ctx.Stdout);

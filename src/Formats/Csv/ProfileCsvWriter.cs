@@ -12,7 +12,7 @@ public enum CsvTable
 {
     /// <summary>One row per sample and per timestamped mark, in time order, untimed rows last.</summary>
     Samples,
-    /// <summary>One row per distinct stack per thread and event, by descending value.</summary>
+    /// <summary>One row per distinct stack per thread and event, by descending value; sample labels are not columns here, rows sum across their values (<c>--label-frames</c> splits stacks by label).</summary>
     Stacks,
     /// <summary>One row per function (self and total), by descending self value.</summary>
     Functions,
@@ -39,7 +39,10 @@ public sealed class CsvOptions
 /// </summary>
 public static class ProfileCsvWriter
 {
-    /// <summary>Columns of <see cref="CsvTable.Samples"/>; <c>text</c> (a mark's text) follows the fixed ones.</summary>
+    /// <summary>
+    /// Columns of <see cref="CsvTable.Samples"/>; <c>text</c> (a mark's text) follows the fixed ones, then one
+    /// <c>label:KEY</c> column per distinct sample label key (pprof labels), in first-seen order.
+    /// </summary>
     public static readonly string[] SampleColumns = ["source", "event", "time_ns", "time_utc_ns", "pid", "tid", "comm", "cpu", "value", "leaf", "stack", "text"];
     /// <summary>Columns of <see cref="CsvTable.Stacks"/>.</summary>
     public static readonly string[] StackColumns = ["source", "pid", "tid", "comm", "event", "value", "stack"];
@@ -64,8 +67,11 @@ public static class ProfileCsvWriter
         switch (options.Table)
         {
             case CsvTable.Samples:
-                Header(csv, SampleColumns);
-                foreach (var p in profiles) WriteSamples(csv, p, options);
+                var labelKeys = LabelKeys(profiles);
+                Header(csv, SampleColumns, end: labelKeys.Count == 0);
+                foreach (var k in labelKeys) csv.WriteField(LabelColumnPrefix + k);
+                if (labelKeys.Count > 0) csv.EndRecord();
+                foreach (var p in profiles) WriteSamples(csv, p, options, labelKeys);
                 break;
             case CsvTable.Stacks:
                 Header(csv, StackColumns);
@@ -83,10 +89,44 @@ public static class ProfileCsvWriter
         csv.Flush();
     }
 
-    private static void Header(CsvHelper.CsvWriter csv, string[] columns)
+    private static void Header(CsvHelper.CsvWriter csv, string[] columns, bool end = true)
     {
         foreach (var c in columns) csv.WriteField(c);
-        csv.EndRecord();
+        if (end) csv.EndRecord();
+    }
+
+    /// <summary>Prefix of the label columns of <see cref="CsvTable.Samples"/>: <c>label:worker</c>.</summary>
+    public const string LabelColumnPrefix = "label:";
+
+    /// <summary>Distinct label keys of every sample of <paramref name="profiles"/>, in first-seen order.</summary>
+    public static List<string> LabelKeys(IReadOnlyList<Profile> profiles)
+    {
+        var keys = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in profiles)
+            for (var i = 0; i < p.Samples.Count; i++)
+                foreach (var l in p.Samples.Labels(i))
+                    if (seen.Add(l.Key)) keys.Add(l.Key);
+        return keys;
+    }
+
+    /// <summary>
+    /// The cell of one label key: a string label's value; a numeric label's number, then a space and its unit when it
+    /// has one; several labels of the same key joined by a space in sample order (as <c>go tool pprof -raw</c> lists them);
+    /// empty when the sample has none.
+    /// </summary>
+    public static string LabelCell(ReadOnlySpan<Label> labels, string key)
+    {
+        string? one = null;
+        StringBuilder? many = null;
+        foreach (var l in labels)
+        {
+            if (!string.Equals(l.Key, key, StringComparison.Ordinal)) continue;
+            var text = l.Str ?? (l.NumUnit is { Length: > 0 } u ? Num(l.Num) + " " + u : Num(l.Num));
+            if (one is null) one = text;
+            else (many ??= new StringBuilder(one)).Append(' ').Append(text);
+        }
+        return many?.ToString() ?? one ?? "";
     }
 
     private static string Num(long v) => v.ToString(CultureInfo.InvariantCulture);
@@ -94,7 +134,7 @@ public static class ProfileCsvWriter
     private static SampleSelection Select(Profile p, CsvOptions o, bool firstEventByDefault)
         => SampleSelection.Choose(p, o.Event, o.AllEvents || (!firstEventByDefault && o.Event is null));
 
-    private static void WriteSamples(CsvHelper.CsvWriter csv, Profile p, CsvOptions o)
+    private static void WriteSamples(CsvHelper.CsvWriter csv, Profile p, CsvOptions o, List<string> labelKeys)
     {
         var sel = Select(p, o, firstEventByDefault: false);
         var s = p.Samples;
@@ -142,6 +182,11 @@ public static class ProfileCsvWriter
             csv.WriteField(leaf);
             csv.WriteField(stack);
             csv.WriteField("");
+            if (labelKeys.Count > 0)
+            {
+                var labels = s.Labels(i);
+                foreach (var k in labelKeys) csv.WriteField(labels.IsEmpty ? "" : LabelCell(labels, k));
+            }
             csv.EndRecord();
         }
         void Mark(int m)
@@ -156,6 +201,7 @@ public static class ProfileCsvWriter
             csv.WriteField("");
             csv.WriteField("");
             csv.WriteField(mk.Text);
+            foreach (var _ in labelKeys) csv.WriteField("");
             csv.EndRecord();
         }
 

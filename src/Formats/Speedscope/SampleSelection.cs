@@ -78,11 +78,14 @@ public sealed class SampleSelection
         return new SampleSelection(keep, false, events, ValueColumn(profile));
     }
 
-    /// <summary>The value column that weighs samples: the one typed <c>period</c> (perf), else the last one.</summary>
+    /// <summary>The value column that weighs samples: the one typed <c>period</c> (perf), else the one <see cref="Profile.DefaultSampleType"/> names (pprof default_sample_type), else the last one.</summary>
     public static int ValueColumn(Profile profile)
     {
         for (var k = 0; k < profile.SampleTypes.Count; k++)
             if (profile.SampleTypes[k].Type == "period") return k;
+        if (profile.DefaultSampleType is { } d)
+            for (var k = 0; k < profile.SampleTypes.Count; k++)
+                if (string.Equals(profile.SampleTypes[k].Type, d, StringComparison.Ordinal)) return k;
         return profile.SampleTypes.Count - 1;
     }
 
