@@ -430,15 +430,10 @@ internal static class Utf8Order
     /// <summary>Compares two strings in UTF-8 byte order (equal to code point order).</summary>
     public static int Compare(string a, string b)
     {
-        var n = Math.Min(a.Length, b.Length);
-        for (var i = 0; i < n; i++)
-        {
-            var x = a[i];
-            var y = b[i];
-            if (x == y) continue;
-            return Fix(x).CompareTo(Fix(y));
-        }
-        return a.Length.CompareTo(b.Length);
+        // folded lines share long prefixes: find the first difference with the vectorized prefix search
+        var i = a.AsSpan().CommonPrefixLength(b);
+        if (i == a.Length || i == b.Length) return a.Length.CompareTo(b.Length);
+        return Fix(a[i]).CompareTo(Fix(b[i]));
     }
 
     // UTF-16 order differs from code point order only for surrogates (U+D800-U+DFFF) versus U+E000-U+FFFF.
