@@ -45,7 +45,7 @@ public class PprofBenchmarks
     {
         var p = PprofReader.Decode(_data, "bench.pb");
         var w = new StringWriter();
-        FoldedWriter.Write(p, w, new FoldedOptions { ValueIndex = SampleTypes.DefaultIndex(p), RawNames = true });
+        FoldedWriter.Write(p, w, new FoldedOptions { ValueIndex = SampleTypes.DefaultIndex(p), StoredNames = true });
         return w.GetStringBuilder().Length;
     }
 }

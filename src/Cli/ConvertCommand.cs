@@ -106,8 +106,7 @@ public static partial class Commands
             {
                 Pid = a.Has("--pid"), Tid = a.Has("--tid"), Kernel = a.Has("--kernel"), Jit = a.Has("--jit"),
                 All = a.Has("--all"), Addrs = a.Has("--addrs"), EventFilter = a.Value("--event-filter"), ValueIndex = valueIndex,
-                SourceFrames = profile.Source.Format == Formats.Bpftrace.BpftraceFormat.FormatName, Offsets = a.Has("--offsets"),
-                RawNames = profile.Source.Format == PprofFormat.Instance.Name,
+                Offsets = a.Has("--offsets"),
             };
             var result = FoldedWriter.Write(profile, target.Writer, options);
             if (result.SkippedNote() is { } note) ctx.Stderr.WriteLine("stackweave: " + note);

@@ -33,22 +33,16 @@ public sealed class FoldedOptions
     public int? ValueIndex { get; set; }
 
     /// <summary>
-    /// Write each frame as the source named it (its function name, or <c>0x</c> and the address when unresolved; <c>;</c>
-    /// becomes <c>:</c>) instead of through stackcollapse-perf.pl's tidying of perf's text: for inputs whose frames are
-    /// already display text (bpftrace, as stackcollapse-bpftrace.pl keeps them). Only for profiles without perf events.
-    /// Default false.
+    /// Write frames as the profile stores their names (every inlined frame, outermost first; <c>;</c> becomes <c>:</c>)
+    /// instead of through stackcollapse-perf.pl's tidying of perf's text. Unresolved frames show as bpftrace prints them
+    /// (<c>0x</c> and the address) for bpftrace input, else as <c>[module]</c> (<c>[module &lt;addr&gt;]</c> with
+    /// <see cref="Addrs"/>); <see cref="Kernel"/> marks kernel frames <c>_[k]</c>. Null (default): on for pprof and
+    /// bpftrace input, whose frames are display names already (as stackcollapse-bpftrace.pl and pprof show them).
     /// </summary>
-    public bool SourceFrames { get; set; }
+    public bool? StoredNames { get; set; }
 
-    /// <summary>With <see cref="SourceFrames"/>: append <c>+offset</c> (decimal, as bpftrace prints it) to frames the symbolizer named from an address. Default false.</summary>
+    /// <summary>With stored names: append <c>+offset</c> (decimal, as bpftrace prints it) to frames the symbolizer named from an address. Default false.</summary>
     public bool Offsets { get; set; }
-
-    /// <summary>
-    /// Frames are the profile's function names as stored (every inlined frame, outermost first; ';' turned into ':'),
-    /// not perf's text passed through stackcollapse-perf.pl's rules; for profiles that carry names themselves (pprof).
-    /// Unsymbolized frames show as <c>[module]</c> (<c>[module &lt;addr&gt;]</c> with <see cref="Addrs"/>). Default false.
-    /// </summary>
-    public bool RawNames { get; set; }
 
     /// <summary>
     /// Apply the text rules of FlameGraph's and inferno's test suites where they differ from stackcollapse-perf.pl at 41fee1f

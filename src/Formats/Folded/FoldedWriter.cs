@@ -49,6 +49,8 @@ public static class FoldedWriter
         var annotateKernel = options.Kernel || options.All;
         var annotateJit = options.Jit || options.All;
         var textRules = options.TextRules ?? string.Equals(profile.Source.Format, PerfScriptFormat.Instance.Name, StringComparison.Ordinal);
+        var fromBpftrace = string.Equals(profile.Source.Format, Bpftrace.BpftraceFormat.FormatName, StringComparison.Ordinal);
+        var storedNames = options.StoredNames ?? (fromBpftrace || string.Equals(profile.Source.Format, Pprof.PprofFormat.Instance.Name, StringComparison.Ordinal));
         var samples = profile.Samples;
 
         // Per-thread process-name cache (fast path); -2 = not computed, -1 = needs the slow path.
@@ -245,8 +247,7 @@ public static class FoldedWriter
             var node = v.TextNode(stack, locs, loc =>
             {
                 if (generic && VerbatimFrame(profile, profile.Locations[loc]) is { } verbatim) return verbatim;
-                if (generic && options.SourceFrames) return ";" + SourceFrameText(profile, loc, annotateKernel, options.Offsets);
-                if (options.RawNames) return RawFrames(profile, loc, options.Addrs);
+                if (storedNames) return StoredFrames(profile, loc, fromBpftrace, options, annotateKernel);
                 line.Clear();
                 line.Append('\t');
                 layout.AppendFrame(line, loc, withOffset);
@@ -279,42 +280,31 @@ public static class FoldedWriter
         return list;
     }
 
-    /// <summary>A frame as its source named it (<see cref="FoldedOptions.SourceFrames"/>).</summary>
-    private static string SourceFrameText(Profile profile, int locationId, bool annotateKernel, bool offsets)
-    {
-        var loc = profile.Locations[locationId];
-        string text;
-        if (loc.Lines.Count == 0) text = "0x" + loc.Address.ToString("x", CultureInfo.InvariantCulture);
-        else
-        {
-            text = profile.FunctionName(loc.Lines[^1].FunctionId);
-            if (offsets && loc.Address != 0) text += "+" + loc.SymbolOffset.ToString(CultureInfo.InvariantCulture);
-        }
-        text = text.Replace(';', ':');
-        if (annotateKernel && (uint)loc.MappingId < (uint)profile.Mappings.Count
-            && profile.Mappings[loc.MappingId].Kind is MappingKind.Kernel or MappingKind.KernelModule)
-            text += "_[k]";
-        return text;
-    }
-
-    /// <summary>Frames of a location by stored names, outermost first, each prefixed by ';'.</summary>
-    private static string RawFrames(Profile profile, int locationId, bool addrs)
+    /// <summary>A location's frames by stored names, outermost first, each prefixed by ';' (<see cref="FoldedOptions.StoredNames"/>).</summary>
+    private static string StoredFrames(Profile profile, int locationId, bool addressAsHex, FoldedOptions options, bool annotateKernel)
     {
         var loc = profile.Locations[locationId];
         var sb = new StringBuilder();
+        var mapping = (uint)loc.MappingId < (uint)profile.Mappings.Count ? profile.Mappings[loc.MappingId] : null;
+        var kernel = annotateKernel && mapping?.Kind is MappingKind.Kernel or MappingKind.KernelModule;
         if (loc.Lines.Count == 0)
         {
-            var m = (uint)loc.MappingId < (uint)profile.Mappings.Count ? profile.Mappings[loc.MappingId].Path : "";
-            var slash = m.LastIndexOf('/');
-            var name = m.Length == 0 ? "unknown" : m[(slash + 1)..];
-            sb.Append(";[").Append(name.Replace(';', ':'));
-            if (addrs) sb.Append(" <").Append(loc.Address.ToString("x", CultureInfo.InvariantCulture)).Append('>');
-            return sb.Append(']').ToString();
+            if (addressAsHex) sb.Append(";0x").Append(loc.Address.ToString("x", CultureInfo.InvariantCulture));
+            else
+            {
+                var path = mapping?.Path ?? "";
+                sb.Append(";[").Append(path.Length == 0 ? "unknown" : path[(path.LastIndexOf('/') + 1)..].Replace(';', ':'));
+                if (options.Addrs) sb.Append(" <").Append(loc.Address.ToString("x", CultureInfo.InvariantCulture)).Append('>');
+                sb.Append(']');
+            }
+            return (kernel ? sb.Append("_[k]") : sb).ToString();
         }
         for (var i = loc.Lines.Count - 1; i >= 0; i--)
         {
             var name = profile.FunctionName(loc.Lines[i].FunctionId);
             sb.Append(';').Append(name.Length == 0 ? "[unknown]" : name.Replace(';', ':').Replace('\n', ' '));
+            if (i == 0 && options.Offsets && loc.Address != 0) sb.Append('+').Append(loc.SymbolOffset.ToString(CultureInfo.InvariantCulture));
+            if (kernel) sb.Append("_[k]");
         }
         return sb.ToString();
     }
