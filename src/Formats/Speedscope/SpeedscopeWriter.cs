@@ -319,9 +319,11 @@ public static class SpeedscopeWriter
             return true;
         }
 
+        private string FileLabel => _p.Source.File.Length == 0 ? "profile" : Path.GetFileName(_p.Source.File);
+
         public string Describe()
         {
-            var file = _p.Source.File.Length == 0 ? "profile" : Path.GetFileName(_p.Source.File);
+            var file = FileLabel;
             if (!_timed && _markGroups.Count == 0) return file;
             var sb = new System.Text.StringBuilder(file);
             sb.Append(CultureInfo.InvariantCulture, $" (time 0 = {_base} ns on the {ClockName(_p.Clock.Domain)} clock");
@@ -383,7 +385,7 @@ public static class SpeedscopeWriter
                 }
                 return;
             }
-            var file = _p.Source.File.Length == 0 ? "profile" : Path.GetFileName(_p.Source.File);
+            var file = FileLabel;
             foreach (var col in _aggregateColumns)
             {
                 string name, unit;
@@ -476,13 +478,7 @@ public static class SpeedscopeWriter
         {
             var s = _p.Samples;
             var end = _last - _base;
-            w.WriteStartObject();
-            w.WriteString("type", "evented");
-            w.WriteString("name", name);
-            w.WriteString("unit", "nanoseconds");
-            w.WriteNumber("startValue", 0);
-            w.WriteNumber("endValue", end);
-            w.WriteStartArray("events");
+            StartEvented(w, name, end);
             var open = new List<int>();
             long prevEnd = -1;
             foreach (var i in seg)
@@ -525,11 +521,22 @@ public static class SpeedscopeWriter
         /// The marks of one thread as a timeline: each mark a frame named by the mark, open from its time for
         /// <see cref="MarkLength"/>; a mark that would start before the previous one ends starts where it ends.
         /// </summary>
+        private static void StartEvented(Utf8JsonWriter w, string name, long end)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "evented");
+            w.WriteString("name", name);
+            w.WriteString("unit", "nanoseconds");
+            w.WriteNumber("startValue", 0);
+            w.WriteNumber("endValue", end);
+            w.WriteStartArray("events");
+        }
+
         private void WriteMarks(Utf8JsonWriter w, int thread, ReadOnlySpan<int> seg)
         {
             var marks = _p.Marks;
             var name = thread < 0
-                ? (_p.Source.File.Length == 0 ? "profile" : Path.GetFileName(_p.Source.File)) + " events"
+                ? FileLabel + " events"
                 : ProfileName(thread, -1) + " events";
             // The last mark's end, pushed on by marks with equal times.
             var end = _last - _base;
@@ -540,13 +547,7 @@ public static class SpeedscopeWriter
                 prevEnd = at + MarkLength;
             }
             if (prevEnd > end) end = prevEnd;
-            w.WriteStartObject();
-            w.WriteString("type", "evented");
-            w.WriteString("name", name);
-            w.WriteString("unit", "nanoseconds");
-            w.WriteNumber("startValue", 0);
-            w.WriteNumber("endValue", end);
-            w.WriteStartArray("events");
+            StartEvented(w, name, end);
             prevEnd = long.MinValue;
             foreach (var i in seg)
             {
