@@ -63,6 +63,12 @@ public sealed partial class PerfDataFile
         return p;
     }
 
+    /// <summary>One record of a chunk delivered: a chunk no record needs any more (and not being filled) is reused.</summary>
+    private void ReleaseChunk(int chunk)
+    {
+        if (--_chunkLive[chunk] == 0 && chunk != _chunk) _freeChunks.Push(chunk);
+    }
+
     /// <summary>Decodes and queues one kernel record (type below 64) in perf's order.</summary>
     private void EnqueueKernel(ReadOnlySpan<byte> rec, long offset, bool inCompressed, int stream)
     {
@@ -91,7 +97,7 @@ public sealed partial class PerfDataFile
         }
         var bytes = _chunks[p.Chunk].AsSpan(p.Pos, p.Length);
         var s = DecodeSample(bytes, p.Offset, p.InCompressed, p.Stream, p.AttrIndex, Attrs[p.AttrIndex], new SampleRecord(), reuse: false);
-        if (--_chunkLive[p.Chunk] == 0 && p.Chunk != _chunk) _freeChunks.Push(p.Chunk);
+        ReleaseChunk(p.Chunk);
         return s;
     }
 }
@@ -142,7 +148,7 @@ public sealed partial class PerfDataFile
             _chunks[p.Chunk].AsSpan(p.Pos, p.Length).CopyTo(batch.Bytes.AsSpan(batch.BytesUsed));
             batch.Samples[batch.Count++] = (batch.BytesUsed, p.Length, p.Offset, p.Stream, p.AttrIndex, p.InCompressed);
             batch.BytesUsed += p.Length;
-            if (--_chunkLive[p.Chunk] == 0 && p.Chunk != _chunk) _freeChunks.Push(p.Chunk);
+            ReleaseChunk(p.Chunk);
         }
         if (_attrSnapshot.Length != Attrs.Count) _attrSnapshot = [.. Attrs];
         batch.Attrs = _attrSnapshot;
