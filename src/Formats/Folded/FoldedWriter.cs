@@ -16,22 +16,27 @@ public static class FoldedWriter
     /// <summary>Writes the folded stacks of <paramref name="profile"/> to a stream as UTF-8.</summary>
     public static FoldedResult Write(Profile profile, Stream output, FoldedOptions? options = null)
     {
-        using var w = new StreamWriter(output, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-        var r = Write(profile, w, options);
-        w.Flush();
-        return r;
+        var lines = CollapseUtf8(profile, options ?? new FoldedOptions(), out var result, forceTextPath: false);
+        lines.WriteTo(output);
+        return result;
     }
 
     /// <summary>Writes the folded stacks of <paramref name="profile"/>; returns what was kept and skipped.</summary>
     public static FoldedResult Write(Profile profile, TextWriter output, FoldedOptions? options = null)
     {
-        var lines = Collapse(profile, options ?? new FoldedOptions(), out var result);
-        var sb = new StringBuilder();
-        foreach (var (stack, count) in lines)
+        if (output is StreamWriter { BaseStream: { } stream } sw && sw.Encoding is UTF8Encoding)
         {
-            sb.Clear();
-            sb.Append(stack).Append(' ').Append(FormatCount(count)).Append('\n');
-            output.Write(sb);
+            // the lines are UTF-8 already: flush what the writer holds and write their bytes underneath it
+            sw.Flush();
+            return Write(profile, stream, options);
+        }
+        var lines = CollapseUtf8(profile, options ?? new FoldedOptions(), out var result, forceTextPath: false);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            output.Write(Encoding.UTF8.GetString(lines.Text(i)));
+            output.Write(' ');
+            output.Write(FormatCount(lines.Sum(i)));
+            output.Write('\n');
         }
         return result;
     }
@@ -42,6 +47,15 @@ public static class FoldedWriter
 
     /// <summary>As above; <paramref name="forceTextPath"/> builds and reads every header line's text (the reference the fast path must agree with).</summary>
     internal static List<KeyValuePair<string, UInt128>> Collapse(Profile profile, FoldedOptions options, out FoldedResult result, bool forceTextPath)
+    {
+        var lines = CollapseUtf8(profile, options, out result, forceTextPath);
+        var list = new List<KeyValuePair<string, UInt128>>(lines.Count);
+        for (var i = 0; i < lines.Count; i++) list.Add(new(Encoding.UTF8.GetString(lines.Text(i)), lines.Sum(i)));
+        return list;
+    }
+
+    /// <summary>The folded lines in output order, as UTF-8 text.</summary>
+    internal static FoldedLines CollapseUtf8(Profile profile, FoldedOptions options, out FoldedResult result, bool forceTextPath)
     {
         var res = new FoldedResult();
         var fields = options.EffectiveFields;
@@ -228,12 +242,13 @@ public static class FoldedWriter
 
         // ---- fold each distinct stack's text through a tree of texts, merge equal texts, sort like Perl's `sort { $a cmp $b }` ----
         // Stacks that differ only in addresses fold to the same text: a second prefix tree over the frame texts
-        // (parent text node, frame text) is walked once per stack node, and a line's string is built once per
-        // distinct output line, never once per stack.
+        // (parent text node, frame text) is walked once per stack node, and a line's bytes are written once per
+        // distinct (process name, text node), never once per stack.
+        var texts = new FrameTexts();
         var variants = new FoldVariant?[4];
         var locs = new List<int>();
         var line = new StringBuilder();
-        var byText = new Dictionary<long, UInt128>();
+        var byText = new Dictionary<long, UInt128>(MixedLongComparer.Instance);
         foreach (var (key, count) in agg)
         {
             var pnId = (int)(key >> 33);
@@ -243,7 +258,8 @@ public static class FoldedWriter
             // stackcollapse-perf.pl at 41fee1f tidies Java names when the process name matches ^java; FlameGraph's expected files
             // (made by the script when it compared the process name with "java") keep them under --pid/--tid ("java-PID").
             var java = textRules ? pn == "java" : pn.StartsWith("java", StringComparison.Ordinal);
-            var v = variants[(withOffset ? 1 : 0) | (java ? 2 : 0)] ??= new FoldVariant(profile);
+            var variantIndex = (withOffset ? 1 : 0) | (java ? 2 : 0);
+            var v = variants[variantIndex] ??= new FoldVariant(profile, texts);
             var node = v.TextNode(stack, locs, loc =>
             {
                 if (generic && VerbatimFrame(profile, profile.Locations[loc]) is { } verbatim) return verbatim;
@@ -254,30 +270,39 @@ public static class FoldedWriter
                 var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs, textRules);
                 return frames is null || frames.Length == 0 ? "" : ";" + string.Join(';', frames);
             });
-            var variantIndex = (withOffset ? 1 : 0) | (java ? 2 : 0);
             var textKey = ((long)pnId << 34) | ((long)variantIndex << 32) | (uint)(node + 1);
             CollectionsMarshal.GetValueRefOrAddDefault(byText, textKey, out _) += count;
         }
-        var merged = new Dictionary<string, UInt128>(StringComparer.Ordinal);
-        var sb = new StringBuilder();
+
+        // every line's bytes in one buffer: process name, then its text node's frames (written leaf to root, from the end)
+        var pnameBytes = new byte[pnames.Count][];
+        for (var i = 0; i < pnames.Count; i++) pnameBytes[i] = Encoding.UTF8.GetBytes(pnames[i]);
+        long total = 0;
+        foreach (var (textKey, _) in byText)
+            total += pnameBytes[(int)(textKey >> 34)].Length + variants[(int)((textKey >> 32) & 3)]!.Length((int)(uint)textKey - 1);
+        if (total > Array.MaxLength) throw new InvalidOperationException("folded output over 2 GB");
+        var buffer = GC.AllocateUninitializedArray<byte>((int)total);
+        var entries = new FoldedLines.Entry[byText.Count];
+        var kept = 0;
+        var at = 0;
         foreach (var (textKey, count) in byText)
         {
-            var pn = pnames[(int)(textKey >> 34)];
+            var pn = pnameBytes[(int)(textKey >> 34)];
             var v = variants[(int)((textKey >> 32) & 3)]!;
             var node = (int)(uint)textKey - 1;
-            sb.Clear();
-            sb.Append(pn);
-            v.AppendText(node, sb, locs);
-            if (pn.Length == 0 && sb.Length > 0 && sb[0] == ';') sb.Remove(0, 1); // generic profiles without threads: no process-name frame
-            if (sb.Length == 0) continue;
-            var str = sb.ToString();
-            merged[str] = merged.TryGetValue(str, out var c) ? c + count : count;
+            var start = at;
+            pn.CopyTo(buffer, at);
+            at += pn.Length + v.Length(node);
+            v.CopyText(node, buffer.AsSpan(start + pn.Length, at - start - pn.Length));
+            // generic profiles without threads: no process-name frame
+            if (pn.Length == 0 && at > start && buffer[start] == (byte)';') start++;
+            if (at == start) continue;
+            entries[kept++] = new FoldedLines.Entry(start, at - start, count);
         }
-        var list = merged.ToList();
-        list.Sort((a, b) => Utf8Order.Compare(a.Key, b.Key));
-        res.Lines = list.Count;
         result = res;
-        return list;
+        var lines = new FoldedLines(buffer, entries, kept);
+        res.Lines = lines.Count;
+        return lines;
     }
 
     /// <summary>A location's frames by stored names, outermost first, each prefixed by ';' (<see cref="FoldedOptions.StoredNames"/>).</summary>
@@ -362,15 +387,37 @@ public static class FoldedWriter
             : ((double)v).ToString("G15", CultureInfo.InvariantCulture).Replace("E+", "e+", StringComparison.Ordinal);
 }
 
-/// <summary>Orders strings by their UTF-8 bytes (Perl's <c>cmp</c> on the script's byte strings).</summary>
+/// <summary>Frame texts (a location's ';'-prefixed frames) interned to ids, with their UTF-8 bytes.</summary>
+internal sealed class FrameTexts
+{
+    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+    private readonly List<byte[]> _bytes = [];
+
+    /// <summary>The id of <paramref name="text"/>, adding it if new.</summary>
+    public int Intern(string text)
+    {
+        ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_ids, text, out var exists);
+        if (!exists)
+        {
+            id = _bytes.Count;
+            _bytes.Add(Encoding.UTF8.GetBytes(text));
+        }
+        return id;
+    }
+
+    /// <summary>The UTF-8 bytes of text <paramref name="id"/>.</summary>
+    public byte[] Bytes(int id) => _bytes[id];
+}
+
 /// <summary>Folded texts of one output variant (offsets shown or not, java tidying or not) as a prefix tree over frame texts.</summary>
-internal sealed class FoldVariant(Profile profile)
+internal sealed class FoldVariant(Profile profile, FrameTexts texts)
 {
     private readonly int[] _nodeOfStack = new int[profile.Stacks.Count]; // text node + 2; 0 = not computed yet
-    private readonly string?[] _textOfLocation = new string?[profile.Locations.Count];
+    private readonly int[] _textOfLocation = new int[profile.Locations.Count]; // text id + 2; 1 = empty text; 0 = not computed yet
     private readonly List<int> _parent = [];
-    private readonly List<string> _text = [];
-    private readonly Dictionary<(int Parent, string Text), int> _nodes = [];
+    private readonly List<int> _text = [];
+    private readonly List<int> _length = []; // UTF-8 length of the node's whole text
+    private readonly IdMap<ulong, U64Hash> _nodes = new(1024); // (parent node + 1, text id) → node
 
     /// <summary>The text node of a stack (-1 for an empty text), computing what its prefixes need once.</summary>
     public int TextNode(int stack, List<int> pending, Func<int, string> frameText)
@@ -389,15 +436,22 @@ internal sealed class FoldVariant(Profile profile)
         {
             var st = pending[k];
             var loc = profile.Stacks.Location(st);
-            var text = _textOfLocation[loc] ??= frameText(loc);
-            if (text.Length > 0)
+            ref var t = ref _textOfLocation[loc];
+            if (t == 0)
             {
-                if (!_nodes.TryGetValue((node, text), out var child))
+                var text = frameText(loc);
+                t = text.Length == 0 ? 1 : texts.Intern(text) + 2;
+            }
+            if (t > 1)
+            {
+                var key = ((ulong)(uint)(node + 1) << 32) | (uint)(t - 2);
+                if (!_nodes.TryGetValue(key, out var child))
                 {
                     child = _parent.Count;
                     _parent.Add(node);
-                    _text.Add(text);
-                    _nodes.Add((node, text), child);
+                    _text.Add(t - 2);
+                    _length.Add((node < 0 ? 0 : _length[node]) + texts.Bytes(t - 2).Length);
+                    _nodes.Add(key, child);
                 }
                 node = child;
             }
@@ -406,15 +460,93 @@ internal sealed class FoldVariant(Profile profile)
         return node;
     }
 
-    /// <summary>Appends a text node's frames, root first.</summary>
-    public void AppendText(int node, StringBuilder sb, List<int> scratch)
+    /// <summary>UTF-8 length of a text node's frames (0 for -1).</summary>
+    public int Length(int node) => node < 0 ? 0 : _length[node];
+
+    /// <summary>Writes a text node's frames, root first, into <paramref name="destination"/> (exactly <see cref="Length"/> bytes).</summary>
+    public void CopyText(int node, Span<byte> destination)
     {
-        scratch.Clear();
-        for (var n = node; n >= 0; n = _parent[n]) scratch.Add(n);
-        for (var k = scratch.Count - 1; k >= 0; k--) sb.Append(_text[scratch[k]]);
+        var end = destination.Length;
+        for (var n = node; n >= 0; n = _parent[n])
+        {
+            var b = texts.Bytes(_text[n]);
+            end -= b.Length;
+            b.CopyTo(destination[end..]);
+        }
     }
 }
 
+/// <summary>Folded lines as UTF-8: sorted by bytes (Perl's <c>sort</c> on byte strings), equal texts merged.</summary>
+internal sealed class FoldedLines
+{
+    /// <summary>A line's place in the buffer and its count.</summary>
+    internal readonly record struct Entry(int Start, int Length, UInt128 Count);
+
+    private readonly byte[] _buffer;
+    private readonly Entry[] _entries;
+
+    /// <summary>Sorts the first <paramref name="count"/> entries and merges equal texts.</summary>
+    public FoldedLines(byte[] buffer, Entry[] entries, int count)
+    {
+        _buffer = buffer;
+        _entries = entries;
+        Array.Sort(entries, 0, count, new ByBytes(buffer));
+        var n = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (n > 0 && Text(n - 1).SequenceEqual(buffer.AsSpan(entries[i].Start, entries[i].Length)))
+                entries[n - 1] = entries[n - 1] with { Count = entries[n - 1].Count + entries[i].Count };
+            else entries[n++] = entries[i];
+        }
+        Count = n;
+    }
+
+    /// <summary>Number of lines.</summary>
+    public int Count { get; }
+
+    /// <summary>The stack text of line <paramref name="i"/>.</summary>
+    public ReadOnlySpan<byte> Text(int i) => _buffer.AsSpan(_entries[i].Start, _entries[i].Length);
+
+    /// <summary>The summed count of line <paramref name="i"/>.</summary>
+    public UInt128 Sum(int i) => _entries[i].Count;
+
+    /// <summary>Writes every line (<c>stack count\n</c>) through a pooled buffer.</summary>
+    public void WriteTo(Stream output)
+    {
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            var used = 0;
+            for (var i = 0; i < Count; i++)
+            {
+                var text = Text(i);
+                // count: at most 39 digits (UInt128), or Perl's %.15g form
+                if (used + text.Length + 64 > chunk.Length)
+                {
+                    output.Write(chunk, 0, used);
+                    used = 0;
+                }
+                if (text.Length + 64 > chunk.Length) output.Write(text);
+                else { text.CopyTo(chunk.AsSpan(used)); used += text.Length; }
+                chunk[used++] = (byte)' ';
+                var c = _entries[i].Count;
+                if (c <= ulong.MaxValue && ((ulong)c).TryFormat(chunk.AsSpan(used), out var w, default, CultureInfo.InvariantCulture)) used += w;
+                else used += Encoding.UTF8.GetBytes(FoldedWriter.FormatCount(c), chunk.AsSpan(used));
+                chunk[used++] = (byte)'\n';
+            }
+            output.Write(chunk, 0, used);
+            output.Flush();
+        }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(chunk); }
+    }
+
+    private sealed class ByBytes(byte[] buffer) : IComparer<Entry>
+    {
+        public int Compare(Entry a, Entry b) => buffer.AsSpan(a.Start, a.Length).SequenceCompareTo(buffer.AsSpan(b.Start, b.Length));
+    }
+}
+
+/// <summary>Orders strings by their UTF-8 bytes (Perl's <c>cmp</c> on the script's byte strings).</summary>
 internal static class Utf8Order
 {
     /// <summary>Compares two strings in UTF-8 byte order (equal to code point order).</summary>

@@ -59,17 +59,19 @@ public sealed class Profile
     /// <summary>What was skipped, lost or unresolved.</summary>
     public Diagnostics Diagnostics { get; } = new();
 
-    private readonly Dictionary<(int Mapping, ulong Address, bool Ret), int> _locationIds = [];
+    private readonly IdMap<UInt128, U128Hash> _locationIds = new(1024);
     private readonly Dictionary<(int Name, int SystemName, int File), int> _functionIds = [];
     private readonly Dictionary<(int Pid, int Tid, string Name), int> _threadIds = [];
 
     /// <summary>Returns the location for (mapping, address), adding it if new; symbolization fills its lines later.</summary>
     public int InternLocation(int mappingId, ulong address, bool isReturnAddress = false)
     {
-        if (_locationIds.TryGetValue((mappingId, address, isReturnAddress), out var id)) return id;
+        // key: address, then the mapping id and the return-address flag (mapping ids are ≥ -1)
+        var key = new UInt128(((ulong)(uint)mappingId << 1) | (isReturnAddress ? 1UL : 0UL), address);
+        if (_locationIds.TryGetValue(key, out var id)) return id;
         id = Locations.Count;
         Locations.Add(new Location { Id = id, MappingId = mappingId, Address = address, IsReturnAddress = isReturnAddress });
-        _locationIds.Add((mappingId, address, isReturnAddress), id);
+        _locationIds.Add(key, id);
         return id;
     }
 

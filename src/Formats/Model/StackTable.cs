@@ -8,7 +8,7 @@ public sealed class StackTable
 
     private readonly List<int> _parent = [];
     private readonly List<int> _location = [];
-    private readonly Dictionary<(int Parent, int Location), int> _ids = [];
+    private readonly IdMap<ulong, U64Hash> _ids = new(1024);
 
     /// <summary>Number of stack nodes.</summary>
     public int Count => _parent.Count;
@@ -22,11 +22,12 @@ public sealed class StackTable
     /// <summary>Returns the stack that extends <paramref name="parent"/> by <paramref name="location"/> (callee), adding it if new.</summary>
     public int Push(int parent, int location)
     {
-        if (_ids.TryGetValue((parent, location), out var id)) return id;
+        var key = ((ulong)(uint)parent << 32) | (uint)location;
+        if (_ids.TryGetValue(key, out var id)) return id;
         id = _parent.Count;
         _parent.Add(parent);
         _location.Add(location);
-        _ids.Add((parent, location), id);
+        _ids.Add(key, id);
         return id;
     }
 

@@ -293,19 +293,19 @@ public static class PerfProfileBuilder
             // rows of threads whose folded process name can hold the sample time keep their own rows (folded shows it)
             if (options.AggregateSamples && labels is null && ThreadAggregates(thread))
             {
-                var key = new RowKey(stack, thread, evt);
-                ref var row = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_rows, key, out var exists);
-                if (exists)
+                var key = new UInt128(((ulong)(uint)thread << 32) | (uint)evt, (uint)stack);
+                if (_rows.TryGetValue(key, out var row))
                 {
                     profile.Samples.AddValues(row, _values);
                     return row;
                 }
-                return row = profile.Samples.Add(stack, thread, time, _values, evt, s.SampleId.Cpu);
+                row = profile.Samples.Add(stack, thread, time, _values, evt, s.SampleId.Cpu);
+                _rows.Add(key, row);
+                return row;
             }
             return profile.Samples.Add(stack, thread, time, _values, evt, s.SampleId.Cpu, labels);
         }
 
-        private readonly record struct RowKey(int Stack, int Thread, int Event);
         private readonly List<sbyte> _threadAggregates = [];
 
         private bool ThreadAggregates(int thread)
@@ -314,7 +314,7 @@ public static class PerfProfileBuilder
             if (_threadAggregates[thread] < 0) _threadAggregates[thread] = (sbyte)(Folded.FoldedWriter.NameIgnoresTime(profile.Threads[thread]) ? 1 : 0);
             return _threadAggregates[thread] == 1;
         }
-        private readonly Dictionary<RowKey, int> _rows = [];
+        private readonly IdMap<UInt128, U128Hash> _rows = new(1024); // (thread, event, stack) → aggregated row
 
         /// <summary>
         /// The stack of a sample. The stack a callchain gives depends only on the chain, the sample's cpumode and the
