@@ -103,7 +103,7 @@ public static class PerfProfileBuilder
         // Mapping ids sorted by start; replaced where a new mapping overlaps (perf's maps__fixup_overlappings).
         public readonly List<(ulong Start, ulong End, int Id)> Maps = [];
         /// <summary>Stacks of the chains seen in this address space since it last changed (see StackOf).</summary>
-        public readonly Dictionary<ulong[], CachedStack> Chains = new(ChainComparer.Instance);
+        public readonly ChainCache<CachedStack> Chains = new();
         /// <summary>The kernel-space change count the cached chains were made under.</summary>
         public int KernelStamp;
 
@@ -154,28 +154,6 @@ public static class PerfProfileBuilder
 
     /// <summary>The stack a chain resolved to, and what resolving it counted.</summary>
     private readonly record struct CachedStack(int Stack, bool Invalid, bool Truncated);
-
-    /// <summary>Compares chains (as arrays, or as spans without allocating).</summary>
-    private sealed class ChainComparer : IEqualityComparer<ulong[]>, IAlternateEqualityComparer<ReadOnlySpan<ulong>, ulong[]>
-    {
-        public static readonly ChainComparer Instance = new();
-        public bool Equals(ulong[]? x, ulong[]? y) => x.AsSpan().SequenceEqual(y);
-        public int GetHashCode(ulong[] chain) => GetHashCode((ReadOnlySpan<ulong>)chain);
-        public bool Equals(ReadOnlySpan<ulong> x, ulong[] y) => x.SequenceEqual(y);
-        public ulong[] Create(ReadOnlySpan<ulong> chain) => chain.ToArray();
-
-        public int GetHashCode(ReadOnlySpan<ulong> chain)
-        {
-            // multiply-xorshift mixing (splitmix64's constants)
-            var h = 0x9E3779B97F4A7C15UL ^ (ulong)chain.Length;
-            foreach (var v in chain)
-            {
-                h = (h ^ v) * 0xBF58476D1CE4E5B9UL;
-                h ^= h >> 31;
-            }
-            return (int)(h ^ (h >> 32));
-        }
-    }
 
     private sealed class State(PerfDataFile file, Profile profile, ReadOptions options)
     {
@@ -339,20 +317,21 @@ public static class PerfProfileBuilder
                 if (space is null) { _noSpace.Clear(); _noSpaceStamp = _kernelStamp; }
                 else { space.Chains.Clear(); space.KernelStamp = _kernelStamp; }
             }
-            var cache = (space?.Chains ?? _noSpace).GetAlternateLookup<ReadOnlySpan<ulong>>();
-            if (cache.TryGetValue(key, out var hit))
+            var cache = space?.Chains ?? _noSpace;
+            var hash = ChainCache<CachedStack>.Hash(key);
+            if (cache.TryGetValue(key, hash, out var hit))
             {
                 if (hit.Invalid) profile.Diagnostics.Count("callchains dropped: invalid context marker");
                 if (hit.Truncated) profile.Diagnostics.Count("stacks truncated at the depth limit");
                 return hit.Stack;
             }
             var r = ComputeStack(s, chain, hasChain, space, out var cacheable);
-            if (cacheable) cache[key] = r;
+            if (cacheable) cache.Add(key, hash, r);
             return r.Stack;
         }
 
         private ulong[] _key = new ulong[128];
-        private readonly Dictionary<ulong[], CachedStack> _noSpace = new(ChainComparer.Instance);
+        private readonly ChainCache<CachedStack> _noSpace = new();
         private int _kernelStamp, _noSpaceStamp;
 
         private CachedStack ComputeStack(SampleRecord s, ReadOnlySpan<ulong> chain, bool hasChain, AddressSpace? space, out bool cacheable)
