@@ -264,11 +264,19 @@ public static class FoldedWriter
             {
                 if (generic && VerbatimFrame(profile, profile.Locations[loc]) is { } verbatim) return verbatim;
                 if (storedNames) return StoredFrames(profile, loc, fromBpftrace, options, annotateKernel);
+                // Without --addrs the script's frames depend on the symbol and the dso only (the offset is tidied away):
+                // locations of one function in one mapping share their text.
+                var l = profile.Locations[loc];
+                var symbolKey = options.Addrs || (l.IsFolded && l.Lines.Count > 1) ? long.MinValue
+                    : ((long)l.MappingId << 32) | (uint)(l.Lines.Count == 0 ? -1 : l.Lines[^1].FunctionId);
+                if (symbolKey != long.MinValue && v.TextOfSymbol.TryGetValue(symbolKey, out var known)) return known;
                 line.Clear();
                 line.Append('\t');
                 layout.AppendFrame(line, loc, withOffset);
                 var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs, textRules);
-                return frames is null || frames.Length == 0 ? "" : ";" + string.Join(';', frames);
+                var text = frames is null || frames.Length == 0 ? "" : ";" + string.Join(';', frames);
+                if (symbolKey != long.MinValue) v.TextOfSymbol[symbolKey] = text;
+                return text;
             });
             var textKey = ((long)pnId << 34) | ((long)variantIndex << 32) | (uint)(node + 1);
             CollectionsMarshal.GetValueRefOrAddDefault(byText, textKey, out _) += count;
@@ -418,6 +426,9 @@ internal sealed class FoldVariant(Profile profile, FrameTexts texts)
     private readonly List<int> _text = [];
     private readonly List<int> _length = []; // UTF-8 length of the node's whole text
     private readonly IdMap<ulong, U64Hash> _nodes = new(1024); // (parent node + 1, text id) → node
+
+    /// <summary>Frame texts by (mapping, function), for texts that do not depend on the address.</summary>
+    public Dictionary<long, string> TextOfSymbol { get; } = [];
 
     /// <summary>The text node of a stack (-1 for an empty text), computing what its prefixes need once.</summary>
     public int TextNode(int stack, List<int> pending, Func<int, string> frameText)
