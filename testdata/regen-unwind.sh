@@ -25,7 +25,7 @@ g++ -O2 -g -fomit-frame-pointer -o "$BIN/libcall" "$SRC/libcall.cpp"
 rustc -C opt-level=2 -g -C strip=debuginfo -o "$BIN/rustburn" "$SRC/rustburn.rs"
 (cd "$TD/programs/burn-go" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -o "$BIN/burn-go" .)
 
-rm -rf "$OUT"/*-dwarf "$OUT"/go-fp2 "$OUT/symfs" "$OUT/debug"
+rm -rf "$OUT"/*-dwarf "$OUT"/go-fp2 "$OUT/symfs" "$OUT/debug" "$OUT/buildid"
 record() { # name callgraph program args...
   local name="$1" cg="$2"; shift 2
   mkdir -p "$OUT/$name"
@@ -51,7 +51,7 @@ for name in cpp-dwarf libcall-dwarf rust-dwarf go-dwarf; do
   zstd -dc "$OUT/$name/perf.data.zst" > "$WORK/x.data"
   perf buildid-list -i "$WORK/x.data" --with-hits 2> /dev/null | while read -r id path rest; do
     case "$path" in
-      \[vdso\]) mkdir -p "$OUT/symfs/vdso"; cp "$HOME/.debug/[vdso]/$id/vdso" "$OUT/symfs/vdso/$id" ;;
+      \[vdso\]) mkdir -p "$OUT/buildid/.build-id/${id:0:2}/${id:2}"; cp "$HOME/.debug/[vdso]/$id/vdso" "$OUT/buildid/.build-id/${id:0:2}/${id:2}/vdso" ;;
       \[*) ;;
       /*) mkdir -p "$OUT/symfs$(dirname "$path")"; cp -L "$path" "$OUT/symfs$path"
           dbg="/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug"
