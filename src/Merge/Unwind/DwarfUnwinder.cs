@@ -75,7 +75,11 @@ public sealed class DwarfUnwinder : IUserStackUnwinder
         }
         var memory = new StackMemory(sample.Stack, regs[arch.SpColumn]);
         _resolver.Set(profile, mappings, arch);
+        var before = frames.Count;
         var stop = StackWalker.Walk(arch, regs, valid, pc, memory, _resolver, frames, _maxFrames, out var fpFrames, callSites: true);
+        // A sampled pc in no mapping (a sample inside execve, before the new image's mmaps): perf adds no user frame then
+        // (its unwinder is set up per address space on the first map, util/unwind-libunwind.c unwind__prepare_access).
+        if (stop == UnwindStop.NoMapping && frames.Count == before + 1) frames.RemoveAt(before);
         profile.Diagnostics.Count(SamplesCounter);
         if (fpFrames > 0) profile.Diagnostics.Count(FramePointerCounter, fpFrames);
         switch (stop)

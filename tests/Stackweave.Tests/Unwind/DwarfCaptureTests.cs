@@ -69,6 +69,20 @@ public class DwarfCaptureTests
         Assert.Equal(0, Counter(r.Stderr, "unwind: binaries without CFI"));
     }
 
+    /// <summary>`stackweave script` prints the unwound chains exactly as `perf script --no-inline` does (addresses at return address − 1 included).</summary>
+    [Theory]
+    [InlineData("cpp-dwarf")]
+    [InlineData("libcall-dwarf")]
+    [InlineData("rust-dwarf")]
+    public void ScriptEqualsPerfScript(string capture)
+    {
+        var r = CliRunner.Run("script", Dir(capture, "perf.data.zst"), "--symfs", Dir("symfs"), "--debug-dir", Dir("debug"),
+            "--buildid-dir", Dir("buildid"), "--kallsyms", CliRunner.Kallsyms);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var golden = File.ReadAllText(Dir(capture, "script.noinline.txt"));
+        Assert.Equal(golden, r.Stdout);
+    }
+
     [Fact]
     public void StacksCrossLibcAndLibstdcxx()
     {
