@@ -5,7 +5,8 @@ using Stackweave.Formats.Folded;
 using Stackweave.Formats.PerfData;
 using Stackweave.Merge.Symbols;
 
-BenchmarkSwitcher.FromAssembly(typeof(PerfDataBenchmarks).Assembly).Run(args);
+if (args is ["unwind-cpu", ..]) UnwindBenchmarks.PrintCpuTimes(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 9);
+else BenchmarkSwitcher.FromAssembly(typeof(PerfDataBenchmarks).Assembly).Run(args);
 
 /// <summary>In-process costs of the main path on a bundled capture (or STACKWEAVE_BENCH_CAPTURE).</summary>
 [MemoryDiagnoser]

@@ -21,6 +21,7 @@ public static partial class Commands
         csv options: --csv samples|stacks|functions|histograms (default samples)  --weight count|period  --event NAME  --all-events
         symbol options (as perf): --symfs DIR  --kallsyms FILE  --debug-dir DIR (repeatable)  --buildid-dir DIR (default ~/.debug)
                                   --demangle perf|full|none (default perf: as perf script; full: as c++filt)  --no-demangle
+        unwinding: --call-graph dwarf samples are unwound with the binaries' CFI (.eh_frame, .debug_frame)  --no-unwind (keep recorded chains)
         bpftrace input: --keys pid,tid,comm,NAME,_ (names of the map key elements: thread fields, labels, _ skips)  --map NAME
                         --bpftrace-line REGEX (printf timeline lines; groups ts, pid, tid, comm, name, value)
                         --bpftrace-clock boottime|monotonic|realtime|...  --offsets (keep +offset in frame names)
@@ -37,6 +38,7 @@ public static partial class Commands
         "--show-mmap-events", "--show-task-events", "--show-switch-events", "--show-namespace-events",
         "--show-cgroup-events", "--show-lost-events", "--help", "--no-demangle", "--sampled", "--all-events",
         "--offsets",
+        "--no-unwind",
     };
 
     private static readonly HashSet<string> s_valued = new(StringComparer.Ordinal)

@@ -63,6 +63,10 @@ public static partial class Commands
         return a.Values("--debug-dir").Count == 0 ? o : o with { DebugDirs = [.. a.Values("--debug-dir"), .. o.DebugDirs] };
     }
 
+    /// <summary>The unwinder of --call-graph dwarf samples (binaries found as symbols are), or null under --no-unwind.</summary>
+    internal static Stackweave.Merge.Unwind.DwarfUnwinder? Unwinder(CliArgs a, SymbolOptions symbols) =>
+        a.Has("--no-unwind") ? null : new Stackweave.Merge.Unwind.DwarfUnwinder(symbols);
+
     private static int Convert(RunContext ctx)
     {
         var a = ctx.Args;
@@ -72,7 +76,7 @@ public static partial class Commands
         // symbol tables load on another core while the capture is read
         foreach (var input in a.Inputs) symbols.Cache!.Preload(input, symbols);
         // folded needs no per-sample rows: one row per distinct (stack, thread, event) keeps memory to distinct stacks
-        var profiles = ReadAll(ctx, ctx.ReadOptions with { AggregateSamples = format == "folded" });
+        var profiles = ReadAll(ctx, ctx.ReadOptions with { AggregateSamples = format == "folded", UserStackUnwinder = Unwinder(a, symbols) });
         var readTime = sw.Elapsed;
         var readMemory = Memory();
         foreach (var p in profiles) Symbolizer.Symbolize(p, symbols);

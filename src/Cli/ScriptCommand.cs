@@ -44,7 +44,7 @@ public static partial class Commands
             }
             return Ok;
         }
-        var profiles = ReadAll(ctx);
+        var profiles = ReadAll(ctx, ctx.ReadOptions with { UserStackUnwinder = Unwinder(a, SymbolOptions(a)) });
         Symbolizer.Symbolize(profiles[0], SymbolOptions(a));
         PerfScriptWriter.Write(profiles[0], target.Writer, new PerfScriptOptions());
         target.Commit();

@@ -31,6 +31,8 @@ public sealed record ReadOptions
     public bool AggregateSamples { get; init; }
     /// <summary>How bpftrace output is read (keys, map, printf timeline pattern, clock).</summary>
     public Bpftrace.BpftraceOptions Bpftrace { get; init; } = Formats.Bpftrace.BpftraceOptions.Default;
+    /// <summary>Unwinds <c>--call-graph dwarf</c> samples (REGS_USER + STACK_USER) of perf.data; null keeps their recorded chains only.</summary>
+    public PerfData.IUserStackUnwinder? UserStackUnwinder { get; init; }
 }
 
 /// <summary>A capture format Stackweave can read: identity, detection and reading into the neutral model.</summary>

@@ -98,7 +98,7 @@ public static class PerfProfileBuilder
         return (filename, kind);
     }
 
-    private sealed class AddressSpace
+    private sealed class AddressSpace : IMappingLookup
     {
         // Mapping ids sorted by start; replaced where a new mapping overlaps (perf's maps__fixup_overlappings).
         public readonly List<(ulong Start, ulong End, int Id)> Maps = [];
@@ -262,7 +262,9 @@ public static class PerfProfileBuilder
             var thread = profile.InternThread(pid, tid, comm);
 
             var space = pid >= 0 && _spaces.TryGetValue(pid, out var sp) ? sp : null;
-            var stack = StackOf(s, space);
+            var stack = options.UserStackUnwinder is { } unwinder && s.RegsUser is not null && s.StackUser is { Length: > 0 } && space is not null
+                ? UnwoundStackOf(s, space, unwinder)
+                : StackOf(s, space, s.CallchainSpan, s.HasCallchain);
 
             _values[0] = 1;
             _values[1] = (long)(s.Period != 0 ? s.Period : DefaultPeriod(s.AttrIndex));
@@ -299,10 +301,8 @@ public static class PerfProfileBuilder
         /// address spaces, so it is computed once per distinct chain and address-space state (a cache per address
         /// space, cleared when a mapping changes it) — not once per sample.
         /// </summary>
-        private int StackOf(SampleRecord s, AddressSpace? space)
+        private int StackOf(SampleRecord s, AddressSpace? space, ReadOnlySpan<ulong> chain, bool hasChain)
         {
-            var chain = s.CallchainSpan;
-            var hasChain = s.HasCallchain;
             var n = (hasChain ? chain.Length : 1) + 1;
             if (_key.Length < n) _key = new ulong[Math.Max(n, _key.Length * 2)];
             // key: cpumode and whether a callchain was recorded, then the chain (or the ip)
@@ -328,6 +328,36 @@ public static class PerfProfileBuilder
             var r = ComputeStack(s, chain, hasChain, space, out var cacheable);
             if (cacheable) cache.Add(key, hash, r);
             return r.Stack;
+        }
+
+        private readonly List<ulong> _unwound = [];
+        private ulong[] _joined = new ulong[128];
+
+        /// <summary>
+        /// The stack of a <c>--call-graph dwarf</c> sample, joined as perf joins it (util/machine.c thread__resolve_callchain:
+        /// the recorded chain's kernel part, then the unwound user frames). The joined chain goes through the same cache.
+        /// </summary>
+        private int UnwoundStackOf(SampleRecord s, AddressSpace space, IUserStackUnwinder unwinder)
+        {
+            _unwound.Clear();
+            var dyn = (int)Math.Min((ulong)s.StackUser!.Length, s.StackUserDynSize);
+            var attr = s.AttrIndex >= 0 && s.AttrIndex < file.Attrs.Count ? file.Attrs[s.AttrIndex] : null;
+            unwinder.Unwind(new UserStackSample
+            {
+                Arch = file.Features.Arch, RegsAbi = s.RegsUserAbi, RegsMask = attr?.SampleRegsUser ?? 0,
+                Regs = s.RegsUser, Stack = s.StackUser.AsSpan(0, dyn), Pid = s.SampleId.Pid,
+            }, profile, space, _unwound);
+            if (_unwound.Count == 0) return StackOf(s, space, s.CallchainSpan, s.HasCallchain);
+            var chain = s.CallchainSpan;
+            var n = 0;
+            // kernel part: everything before the first user context marker (dwarf mode records no user part)
+            while (n < chain.Length && chain[n] != PerfConstants.ContextUser) n++;
+            var need = n + 1 + _unwound.Count;
+            if (_joined.Length < need) _joined = new ulong[Math.Max(need, _joined.Length * 2)];
+            chain[..n].CopyTo(_joined);
+            _joined[n] = PerfConstants.ContextUser;
+            for (var i = 0; i < _unwound.Count; i++) _joined[n + 1 + i] = _unwound[i];
+            return StackOf(s, space, _joined.AsSpan(0, need), true);
         }
 
         private ulong[] _key = new ulong[128];

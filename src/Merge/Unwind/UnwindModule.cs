@@ -1,0 +1,114 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using Stackweave.Merge.Symbols;
+
+namespace Stackweave.Merge.Unwind;
+
+/// <summary>The call frame information of one binary (<c>.eh_frame</c> first, then <c>.debug_frame</c>), with its plans cached.</summary>
+public sealed class UnwindModule
+{
+    private readonly CfiSection? _eh;
+    private readonly CfiSection? _debug;
+    private readonly Dictionary<ulong, (CfiRow? Row, UnwindPlan? Plan)> _rows = [];
+    /// <summary>Most pcs whose row is remembered per binary.</summary>
+    private const int MaxCachedPcs = 1 << 20;
+
+    /// <summary>The binary's name (for diagnostics).</summary>
+    public string Name { get; }
+    /// <summary>True when the binary has any CFI section.</summary>
+    public bool HasCfi => _eh is not null || _debug is not null;
+    /// <summary>Frames unwound in this binary by the frame-pointer fallback (no FDE covered their pc).</summary>
+    public long FramePointerFrames { get; internal set; }
+
+    /// <summary>Builds a module from raw section bytes (addresses are ELF virtual addresses; null = section absent).</summary>
+    public static UnwindModule FromSections(string name, UnwindArch arch, byte[]? ehFrame, ulong ehFrameAddress, byte[]? ehFrameHdr, ulong ehFrameHdrAddress, byte[]? debugFrame) =>
+        new(name, ehFrame is null ? null : new CfiSection(ehFrame, ehFrameAddress, true, ehFrameHdr, ehFrameHdrAddress, 8, arch.Columns),
+            debugFrame is null ? null : new CfiSection(debugFrame, 0, false, null, 0, 8, arch.Columns));
+
+    private UnwindModule(string name, CfiSection? eh, CfiSection? debug)
+    {
+        Name = name;
+        _eh = eh;
+        _debug = debug;
+    }
+
+    /// <summary>Reads the CFI sections of an ELF file (SHF_COMPRESSED and <c>.zdebug_frame</c> sections are inflated).</summary>
+    public static UnwindModule FromElf(ElfFile elf, UnwindArch arch)
+    {
+        byte[]? eh = null, hdr = null, debug = null;
+        ulong ehAddr = 0, hdrAddr = 0;
+        if (elf.FindSection(".eh_frame") is { } e && e.Type != ShtNobits) { eh = ReadSectionForUnwind(elf, e); ehAddr = e.Address; }
+        if (elf.FindSection(".eh_frame_hdr") is { } h && h.Type != ShtNobits) { hdr = ReadSectionForUnwind(elf, h); hdrAddr = h.Address; }
+        if (elf.FindSection(".debug_frame") is { } d && d.Type != ShtNobits) debug = ReadSectionForUnwind(elf, d);
+        else if (elf.FindSection(".zdebug_frame") is { } z && z.Type != ShtNobits) debug = ReadSectionForUnwind(elf, z);
+        if (eh is { Length: 0 }) eh = null;
+        if (debug is { Length: 0 }) debug = null;
+        return FromSections(elf.Path, arch, eh, ehAddr, hdr, hdrAddr, debug);
+    }
+
+    private const uint ShtNobits = 8; // ELF gABI SHT_NOBITS
+    private const ulong ShfCompressed = 0x800; // ELF gABI SHF_COMPRESSED
+    /// <summary>Largest inflated section accepted (a CFI section of 256 MiB would already be extraordinary).</summary>
+    private const long MaxInflated = 256L << 20;
+
+    /// <summary>A section's bytes, inflated when compressed (gABI Elf64_Chdr: ch_type 1 = ZLIB, 2 = ZSTD; or GNU ".zdebug": "ZLIB" + big-endian size).</summary>
+    public static byte[] ReadSectionForUnwind(ElfFile elf, Symbols.ElfSection s)
+    {
+        var raw = elf.ReadSection(s);
+        if ((s.Flags & ShfCompressed) != 0)
+        {
+            var hdrSize = elf.Is64 ? 24 : 12;
+            if (raw.Length < hdrSize) throw new CfiException("truncated compressed section header");
+            var type = BinaryPrimitives.ReadUInt32LittleEndian(raw);
+            var size = elf.Is64 ? BinaryPrimitives.ReadUInt64LittleEndian(raw.AsSpan(8)) : BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(4));
+            return Inflate(raw.AsSpan(hdrSize), size, type);
+        }
+        if (s.Name.StartsWith(".zdebug", StringComparison.Ordinal) && raw.Length >= 12 && raw.AsSpan(0, 4).SequenceEqual("ZLIB"u8))
+            return Inflate(raw.AsSpan(12), BinaryPrimitives.ReadUInt64BigEndian(raw.AsSpan(4)), 1);
+        return raw;
+    }
+
+    private static byte[] Inflate(ReadOnlySpan<byte> data, ulong size, uint type)
+    {
+        if (size > (ulong)MaxInflated) throw new CfiException("compressed section too large");
+        var output = new byte[size];
+        using var input = new MemoryStream(data.ToArray());
+        using Stream z = type switch
+        {
+            1 => new ZLibStream(input, CompressionMode.Decompress),
+            2 => new ZstdSharp.DecompressionStream(input),
+            _ => throw new CfiException("unknown section compression"),
+        };
+        var read = 0;
+        try
+        {
+            while (read < output.Length)
+            {
+                var n = z.Read(output, read, output.Length - read);
+                if (n == 0) break;
+                read += n;
+            }
+        }
+        catch (InvalidDataException) { throw new CfiException("bad compressed section"); }
+        catch (ZstdSharp.ZstdException) { throw new CfiException("bad compressed section"); }
+        if (read != output.Length) throw new CfiException("compressed section shorter than its header says");
+        return output;
+    }
+
+    /// <summary>The CFI row and plan for <paramref name="pc"/> (an ELF address), or (null, null) when no FDE covers it.</summary>
+    public (CfiRow? Row, UnwindPlan? Plan) Find(ulong pc)
+    {
+        if (_rows.TryGetValue(pc, out var hit)) return hit;
+        var result = Lookup(_eh, pc);
+        if (result.Row is null) result = Lookup(_debug, pc);
+        if (_rows.Count < MaxCachedPcs) _rows[pc] = result;
+        return result;
+    }
+
+    private static (CfiRow? Row, UnwindPlan? Plan) Lookup(CfiSection? section, ulong pc)
+    {
+        if (section is null || !section.TryFind(pc, out var fde)) return (null, null);
+        var plan = section.PlanOf(fde);
+        return (plan.RowFor(pc), plan);
+    }
+}
