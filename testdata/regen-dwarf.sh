@@ -29,8 +29,11 @@ for b in inl inl-dwarf4 inl-zlib inl-zstd inl-lto; do
   (
     cd "fp-$b"
     perf record -g -F 999 -o perf.data -- "$D/bin/$b" 300 > record.stdout 2> record.stderr
-    perf script -i perf.data > perf.data.script.txt 2> /dev/null
+    perf script -i perf.data > script.tmp 2> /dev/null
     perf script -i perf.data --inline > perf.data.script-inline.txt 2> /dev/null
+    # perf 6.1 adds inlined frames only to callchains it unwinds itself (--call-graph dwarf): here both are the same.
+    cmp -s script.tmp perf.data.script-inline.txt || { echo "fp-$b: perf script --inline differs from perf script" >&2; exit 1; }
+    rm -f script.tmp
     perl "$SC" --inline < perf.data.script-inline.txt > perf.data.inline.folded 2> inline.folded.stderr || true
     [ -s inline.folded.stderr ] || rm -f inline.folded.stderr
     perl "$SC" < perf.data.script-inline.txt > perf.data.folded
@@ -38,7 +41,7 @@ for b in inl inl-dwarf4 inl-zlib inl-zstd inl-lto; do
     # and addr2line's answer for each, in stackcollapse-perf.pl's own invocation minus -s (full paths kept). One
     # addr2line process per address, as stackcollapse-perf.pl runs it: binutils 2.40 names an inlined function without
     # a linkage name differently on a second lookup in the same process.
-    awk -v m="($D/bin/$b)" '$NF == m { print "0x" $1 }' perf.data.script.txt | sort -u > addrs.txt
+    awk -v m="($D/bin/$b)" '$NF == m { print "0x" $1 }' perf.data.script-inline.txt | sort -u > addrs.txt
     while read -r a; do addr2line -a "$a" -i -f -C -e "$D/bin/$b"; done < addrs.txt > addrs.addr2line.txt
   )
 done
