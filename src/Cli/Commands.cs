@@ -15,8 +15,9 @@ public static partial class Commands
           stackweave convert INPUT... [-o OUT] [--format folded|perf-script|speedscope|csv|pprof] [options]
           stackweave info INPUT... [--json]
           stackweave script PERF_DATA [--raw] [--show-mmap-events] [--show-task-events] [--show-switch-events]
-                            [--show-namespace-events] [--show-cgroup-events] [--show-lost-events] [-o OUT]
+                            [--show-namespace-events] [--show-cgroup-events] [--show-lost-events] [--inline] [-o OUT]
         folded options (as stackcollapse-perf.pl): --pid --tid --kernel --jit --addrs --all --event-filter EVENT (alias --event)
+                                                   --inline (inlined frames from DWARF, named as addr2line -f -C names them)
         speedscope options: --sampled (sampled profiles, not timelines)  --weight count|period  --event NAME  --all-events
         csv options: --csv samples|stacks|functions|histograms (default samples)  --weight count|period  --event NAME  --all-events
         symbol options (as perf): --symfs DIR  --kallsyms FILE  --debug-dir DIR (repeatable)  --buildid-dir DIR (default ~/.debug)
@@ -37,7 +38,7 @@ public static partial class Commands
         "--pid", "--tid", "--kernel", "--jit", "--addrs", "--all", "--salvage", "--verbose", "--json", "--raw",
         "--show-mmap-events", "--show-task-events", "--show-switch-events", "--show-namespace-events",
         "--show-cgroup-events", "--show-lost-events", "--help", "--no-demangle", "--sampled", "--all-events",
-        "--offsets",
+        "--offsets", "--inline",
         "--no-unwind",
     };
 

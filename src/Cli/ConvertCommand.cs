@@ -59,6 +59,8 @@ public static partial class Commands
         {
             Symfs = a.Value("--symfs"), KallsymsPath = a.Value("--kallsyms"), BuildIdCacheDir = cache, Demangle = demangle,
             Cache = new SymbolCache(),
+            // --inline: inlined frames from DWARF, named as stackcollapse-perf.pl --inline names them (addr2line -f -C)
+            Inline = a.Has("--inline") ? InlineNames.Addr2Line : null,
         };
         return a.Values("--debug-dir").Count == 0 ? o : o with { DebugDirs = [.. a.Values("--debug-dir"), .. o.DebugDirs] };
     }
@@ -73,6 +75,8 @@ public static partial class Commands
         var format = OutputFormat(a);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var symbols = SymbolOptions(a);
+        // CSV and speedscope frames carry the source file and line DWARF gives
+        if (format is "csv" or "speedscope") symbols = symbols with { SourceLines = true };
         // symbol tables load on another core while the capture is read
         foreach (var input in a.Inputs) symbols.Cache!.Preload(input, symbols);
         // folded needs no per-sample rows: one row per distinct (stack, thread, event) keeps memory to distinct stacks
@@ -110,6 +114,7 @@ public static partial class Commands
             {
                 Pid = a.Has("--pid"), Tid = a.Has("--tid"), Kernel = a.Has("--kernel"), Jit = a.Has("--jit"),
                 All = a.Has("--all"), Addrs = a.Has("--addrs"), EventFilter = a.Value("--event-filter"), ValueIndex = valueIndex,
+                Inline = a.Has("--inline"),
                 Offsets = a.Has("--offsets"),
             };
             var result = FoldedWriter.Write(profile, target.Writer, options);

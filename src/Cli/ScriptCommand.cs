@@ -45,8 +45,9 @@ public static partial class Commands
             return Ok;
         }
         var profiles = ReadAll(ctx, ctx.ReadOptions with { UserStackUnwinder = Unwinder(a, SymbolOptions(a)) });
-        Symbolizer.Symbolize(profiles[0], SymbolOptions(a));
-        PerfScriptWriter.Write(profiles[0], target.Writer, new PerfScriptOptions());
+        var inline = a.Has("--inline");
+        Symbolizer.Symbolize(profiles[0], SymbolOptions(a) with { Inline = inline ? InlineNames.Perf : null });
+        PerfScriptWriter.Write(profiles[0], target.Writer, new PerfScriptOptions { Inline = inline });
         target.Commit();
         return ctx.Finish(profiles);
     }

@@ -43,6 +43,11 @@ public sealed class FoldedOptions
 
     /// <summary>With stored names: append <c>+offset</c> (decimal, as bpftrace prints it) to frames the symbolizer named from an address. Default false.</summary>
     public bool Offsets { get; set; }
+    /// <summary>
+    /// stackcollapse-perf.pl <c>--inline</c>: a location whose lines came from debug information
+    /// (<see cref="Model.Location.LinesFromDebugInfo"/>) is written as its lines, outermost first, verbatim (no name tidying).
+    /// </summary>
+    public bool Inline { get; set; }
 
     /// <summary>
     /// Apply the text rules of FlameGraph's and inferno's test suites where they differ from stackcollapse-perf.pl at 41fee1f

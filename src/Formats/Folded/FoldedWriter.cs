@@ -262,6 +262,7 @@ public static class FoldedWriter
             var v = variants[variantIndex] ??= new FoldVariant(profile, texts);
             var node = v.TextNode(stack, locs, loc =>
             {
+                if (options.Inline && InlineFrames(profile, profile.Locations[loc]) is { } inlined) return inlined;
                 if (generic && VerbatimFrame(profile, profile.Locations[loc]) is { } verbatim) return verbatim;
                 if (storedNames) return StoredFrames(profile, loc, fromBpftrace, options, annotateKernel);
                 // Without --addrs the script's frames depend on the symbol and the dso only (the offset is tidied away):
@@ -339,6 +340,15 @@ public static class FoldedWriter
             if (i == 0 && options.Offsets && loc.Address != 0) sb.Append('+').Append(loc.SymbolOffset.ToString(CultureInfo.InvariantCulture));
             if (kernel) sb.Append("_[k]");
         }
+        return sb.ToString();
+    }
+
+    /// <summary>stackcollapse-perf.pl --inline: addr2line's frames, outermost first, joined by ';' and not tidied; null for other frames.</summary>
+    private static string? InlineFrames(Profile profile, Location loc)
+    {
+        if (!loc.LinesFromDebugInfo || loc.Lines.Count == 0) return null;
+        var sb = new StringBuilder();
+        for (var i = loc.Lines.Count - 1; i >= 0; i--) sb.Append(';').Append(profile.FunctionName(loc.Lines[i].FunctionId));
         return sb.ToString();
     }
 

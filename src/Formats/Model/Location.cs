@@ -22,4 +22,9 @@ public sealed class Location
     /// symbolization leaves it alone. A folded-stack frame (no mapping) is written back verbatim by the folded writer.
     /// </summary>
     public bool NamedBySource { get; set; }
+    /// <summary>
+    /// True when debug information (DWARF, Go's pclntab) gave the lines, inlined frames expanded and named as that
+    /// information names them: folded <c>--inline</c> writes them verbatim, as stackcollapse-perf.pl writes addr2line's answer.
+    /// </summary>
+    public bool LinesFromDebugInfo { get; set; }
 }

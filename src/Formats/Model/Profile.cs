@@ -86,6 +86,20 @@ public sealed class Profile
         return id;
     }
 
+    private readonly Dictionary<(int Name, int SystemName, int File, long StartLine), int> _sourceFunctionIds = [];
+
+    /// <summary>Returns the function with these names, source file and first line (e.g. from DWARF), adding it if new.</summary>
+    public int InternFunction(string name, string? systemName, string? fileName, long startLine)
+    {
+        if (startLine == 0) return InternFunction(name, systemName, fileName);
+        var key = (Strings.Intern(name), Strings.Intern(systemName ?? name), Strings.Intern(fileName ?? ""), startLine);
+        if (_sourceFunctionIds.TryGetValue(key, out var id)) return id;
+        id = Functions.Count;
+        Functions.Add(new Function { Id = id, Name = key.Item1, SystemName = key.Item2, FileName = key.Item3, StartLine = startLine });
+        _sourceFunctionIds.Add(key, id);
+        return id;
+    }
+
     /// <summary>Returns the thread (pid, tid, name), adding it if new.</summary>
     public int InternThread(int pid, int tid, string name)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Stackweave.Formats.Model;
 
@@ -8,6 +9,11 @@ public sealed class PerfScriptOptions
 {
     /// <summary>Field list to print like (default: <c>perf script</c> with no <c>-F</c>).</summary>
     public PerfScriptFields Fields { get; set; } = PerfScriptFields.Default;
+    /// <summary>
+    /// Print a location's inlined frames (all its lines but the last, innermost first) before its own line, as
+    /// <c>perf script --inline</c> does: <c>%16x name+0xoff (inlined)</c>, no dso.
+    /// </summary>
+    public bool Inline { get; set; }
 }
 
 /// <summary>
@@ -28,7 +34,8 @@ public static class PerfScriptWriter
     /// <summary>Writes the samples of <paramref name="profile"/> in time order as perf script text.</summary>
     public static void Write(Profile profile, TextWriter output, PerfScriptOptions? options = null)
     {
-        var layout = new PerfScriptLayout(profile, (options ?? new PerfScriptOptions()).Fields);
+        options ??= new PerfScriptOptions();
+        var layout = new PerfScriptLayout(profile, options.Fields);
         var samples = profile.Samples;
         var sb = new StringBuilder(4096);
         var locs = new List<int>();
@@ -50,7 +57,9 @@ public static class PerfScriptWriter
                 {
                     if (!lineCache.TryGetValue((l, withOffset), out var text))
                     {
-                        var one = new StringBuilder(96).Append('\t');
+                        var one = new StringBuilder(96);
+                        if (options.Inline) AppendInlined(one, profile, layout, l, withOffset);
+                        one.Append('\t');
                         layout.AppendFrame(one, l, withOffset);
                         text = one.Append('\n').ToString();
                         lineCache[(l, withOffset)] = text;
@@ -66,6 +75,25 @@ public static class PerfScriptWriter
             }
             sb.Append('\n');
             output.Write(sb);
+        }
+    }
+
+    /// <summary>
+    /// perf 6.1 util/evsel_fprintf.c sample__fprintf_callchain for the fake symbols util/srcline.c makes for inlined frames:
+    /// the same address, the name with the offset from the real symbol's start, " (inlined)" and no dso.
+    /// </summary>
+    private static void AppendInlined(StringBuilder sb, Profile profile, PerfScriptLayout layout, int locationId, bool withOffset)
+    {
+        var loc = profile.Locations[locationId];
+        if (loc.IsFolded || loc.Lines.Count < 2) return;
+        for (var k = 0; k < loc.Lines.Count - 1; k++)
+        {
+            sb.Append('\t');
+            var hex = layout.PrintedAddress(loc).ToString("x", CultureInfo.InvariantCulture);
+            if (hex.Length < 16) sb.Append(' ', 16 - hex.Length);
+            sb.Append(hex).Append(' ').Append(profile.FunctionName(loc.Lines[k].FunctionId));
+            if (withOffset) sb.Append("+0x").Append(loc.SymbolOffset.ToString("x", CultureInfo.InvariantCulture));
+            sb.Append(" (inlined)\n");
         }
     }
 }

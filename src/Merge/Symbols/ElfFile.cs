@@ -42,7 +42,8 @@ public readonly record struct ElfDebugLink(string FileName, uint Crc);
 /// Supported: extended section/program header numbering (e_shnum = 0, SHN_XINDEX, PN_XNUM), notes in sections or
 /// PT_NOTE segments (4- or 8-byte aligned), SHT_REL/SHT_RELA symbol indexes (for PLT names).
 /// Not supported: SHF_COMPRESSED symbol tables (ignored), <c>.gnu_debugdata</c> (xz MiniDebugInfo), SHT_SYMTAB_SHNDX
-/// (symbols in sections numbered above 0xff00 are skipped), DWARF (a later pass).
+/// (symbols in sections numbered above 0xff00 are skipped). Other sections' bytes (DWARF, CFI) come from
+/// <see cref="TryGetSectionData"/>, decompressed when needed.
 /// </remarks>
 public sealed class ElfFile : IDisposable
 {
@@ -272,6 +273,27 @@ public sealed class ElfFile : IDisposable
 
     /// <summary>Reads a section's bytes (empty for SHT_NOBITS); the size is checked against the file first.</summary>
     public byte[] ReadSection(ElfSection s) => ReadSection(s, "section " + s.Name);
+
+    /// <summary>
+    /// The contents of the first section named <paramref name="name"/> (e.g. <c>.debug_info</c>, <c>.eh_frame</c>), decompressed
+    /// when it is SHF_COMPRESSED (ELFCOMPRESS_ZLIB or ELFCOMPRESS_ZSTD) or a legacy <c>.zdebug_*</c> twin of a missing
+    /// <c>.debug_*</c> section; null when there is no such section or it has no file bytes (SHT_NOBITS). The decompressed size
+    /// is capped by <paramref name="limits"/> (expansion ratio with a minimum allowance). Bad data throws <see cref="CaptureFormatException"/>.
+    /// </summary>
+    public byte[]? TryGetSectionData(string name, Limits? limits = null)
+    {
+        limits ??= Limits.Default;
+        if (FindSection(name) is { } s)
+        {
+            if (s.Type == ShtNobits) return null;
+            var raw = ReadSection(s, "section " + s.Name);
+            return (s.Flags & ShfCompressed) == 0 ? raw : ElfDecompress.Gabi(raw, Is64, IsLittleEndian, Path, (long)s.Offset, limits);
+        }
+        // GNU's older scheme: ".zdebug_x" holds "ZLIB", a big-endian u64 size and a zlib stream.
+        if (name.StartsWith(".debug_", StringComparison.Ordinal) && FindSection(".z" + name[1..]) is { } z && z.Type != ShtNobits)
+            return ElfDecompress.Legacy(ReadSection(z, "section " + z.Name), Path, (long)z.Offset, limits);
+        return null;
+    }
 
     /// <summary>CRC-32 (the zlib/gzip polynomial, as <c>.gnu_debuglink</c> uses) of the whole file, read in chunks.</summary>
     public uint ComputeCrc32()

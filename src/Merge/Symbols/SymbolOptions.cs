@@ -1,5 +1,17 @@
 namespace Stackweave.Merge.Symbols;
 
+/// <summary>How inlined frames found in DWARF are named (see <see cref="SymbolOptions.Inline"/>).</summary>
+public enum InlineNames
+{
+    /// <summary>
+    /// As <c>addr2line -i -f -C</c> names them, every frame of a binary with DWARF (the function holding the code too), C++
+    /// names with their parameter lists: what stackcollapse-perf.pl <c>--inline</c> puts in folded stacks.
+    /// </summary>
+    Addr2Line,
+    /// <summary>As <c>perf script --inline</c>: inlined frames demangled in <see cref="SymbolOptions.Demangle"/> style, then the ELF symbol.</summary>
+    Perf,
+}
+
 /// <summary>Where symbols come from (mirrors perf's --symfs, --kallsyms and debug directories).</summary>
 public sealed record SymbolOptions
 {
@@ -34,6 +46,14 @@ public sealed record SymbolOptions
     public bool UseRunningKernel { get; init; } = true;
     /// <summary>How C++ and Rust names are shown: <see cref="Demangle.DemangleStyle.Perf"/> (default, as perf script), <see cref="Demangle.DemangleStyle.Full"/> (as c++filt), or null to keep mangled names.</summary>
     public Demangle.DemangleStyle? Demangle { get; init; } = Symbols.Demangle.DemangleStyle.Perf;
+    /// <summary>
+    /// Expand each user-space frame into its inlined frames from the binary's DWARF (or its debug file's), innermost first in
+    /// <see cref="Formats.Model.Location.Lines"/>, named as <see cref="InlineNames"/> says; null (default): one frame per address.
+    /// </summary>
+    public InlineNames? Inline { get; init; }
+    /// <summary>Give frames the source file and line DWARF has for them (function declaration file/line, line at the address). Implied by <see cref="Inline"/>.</summary>
+    public bool SourceLines { get; init; }
+
     /// <summary>Shared, thread-safe store of loaded symbol sources (see <see cref="SymbolCache.Preload"/>); null: each symbolizer run loads its own.</summary>
     public SymbolCache? Cache { get; init; }
 }

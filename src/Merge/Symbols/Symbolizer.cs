@@ -94,6 +94,11 @@ public static class Symbolizer
             stats.FrameSamples += frames[loc.Id];
             if (loc.Lines.Count > 0) { report.AlreadySymbolized++; continue; }
             var hit = state.Resolve(mapping, loc);
+            if ((options.Inline is not null || options.SourceLines) && state.DwarfLines(mapping, loc, hit))
+            {
+                report.Resolved++;
+                continue;
+            }
             if (hit is { } h)
             {
                 // perf demangles user-space ELF symbols only (symbol-elf.c demangle_sym); kallsyms and JIT map names stay as they are.
@@ -215,6 +220,7 @@ public static class Symbolizer
                 {
                     if (kind == MappingKind.Vdso && buildId is null) break; // perf finds [vdso] only by build id
                     var b = options.Cache is { } cache ? cache.Binary(_locator, path, buildId) : _locator.Load(path, buildId);
+                    _located[stats] = b;
                     table = b.Table;
                     stats.Route = b.Route;
                     stats.SymbolFile = b.SymbolFile;
@@ -345,6 +351,84 @@ public static class Symbolizer
             m is null ? MappingKind.Unknown
             : m.Kind == MappingKind.User && MappingClassifier.IsPerfMapPath(m.Path) ? MappingKind.Jit
             : m.Kind;
+
+        private readonly Dictionary<BinaryStats, BinarySymbols> _located = [];
+        private readonly HashSet<Dwarf.DwarfSource> _dwarfReported = [];
+
+        /// <summary>
+        /// Fills a user-space location's lines from DWARF as <see cref="SymbolOptions.Inline"/> and
+        /// <see cref="SymbolOptions.SourceLines"/> ask; false when DWARF has nothing for it (the ELF symbol then applies).
+        /// </summary>
+        public bool DwarfLines(Mapping? m, Location loc, Hit? hit)
+        {
+            if (m is null || EffectiveKind(m) is not (MappingKind.User or MappingKind.Vdso)) return false;
+            var o = Object(m);
+            if (!_located.TryGetValue(o.Stats, out var b)) return false;
+            var binding = Dwarf.DwarfBinding.For(b);
+            if (binding.Source is not { } dwarf) return false;
+            var adjust = loc.IsReturnAddress && options.ReturnAddressesAtCallSite && loc.Address > 0 ? 1UL : 0UL;
+            if (binding.AddressOf(loc.Address - m.Start + m.FileOffset - adjust) is not { } address) return false;
+            var frames = dwarf.Frames(address);
+            if (dwarf.Error is { } err && _dwarfReported.Add(dwarf)) Problem(o.Stats, SymbolProblemCounter, "bad DWARF in " + dwarf.Path + ": " + err);
+            if (frames.Count == 0) return false;
+            Func<(ulong, string)?> symbolAt = () => hit is { } hh ? (0UL, hh.Name) : null;
+            switch (options.Inline)
+            {
+                case InlineNames.Addr2Line:
+                {
+                    // stackcollapse-perf.pl runs addr2line on no module named in brackets ([vdso]).
+                    if (EffectiveKind(m) == MappingKind.Vdso) return false;
+                    // stackcollapse-perf.pl --inline keeps perf's name when addr2line names nothing ("??").
+                    var named = false;
+                    for (var i = 0; i < frames.Count && !named; i++) named = Dwarf.DwarfNames.Raw(frames, i, symbolAt) is not null;
+                    if (!named) return false;
+                    for (var i = 0; i < frames.Count; i++)
+                    {
+                        var raw = Dwarf.DwarfNames.Raw(frames, i, symbolAt) ?? "??";
+                        var display = options.Demangle is null ? raw : Addr2LineName(raw);
+                        var f = frames[i];
+                        loc.Lines.Add(new Line(profile.InternFunction(display, raw, f.DeclFile, f.DeclLine), f.Line));
+                    }
+                    loc.SymbolOffset = hit?.Offset ?? 0;
+                    loc.LinesFromDebugInfo = true;
+                    return true;
+                }
+                case InlineNames.Perf:
+                {
+                    if (hit is not { } ph) return false;
+                    for (var i = 0; i < frames.Count - 1; i++)
+                    {
+                        var raw = Dwarf.DwarfNames.Raw(frames, i, symbolAt) ?? "??";
+                        var display = options.Demangle is { } st ? Demangled(raw, st) : raw;
+                        var f = frames[i];
+                        loc.Lines.Add(new Line(profile.InternFunction(display, raw, f.DeclFile, f.DeclLine), f.Line));
+                    }
+                    AddSymbolLine(loc, ph, frames[^1]);
+                    loc.LinesFromDebugInfo = true;
+                    return true;
+                }
+                default:
+                    if (hit is not { } sh) return false;
+                    AddSymbolLine(loc, sh, frames[^1]);
+                    return true;
+            }
+        }
+
+        private readonly Dictionary<string, string> _addr2LineNames = new(StringComparer.Ordinal);
+
+        private string Addr2LineName(string raw)
+        {
+            if (!_addr2LineNames.TryGetValue(raw, out var d)) _addr2LineNames[raw] = d = Dwarf.DwarfNames.Addr2LineDisplay(raw);
+            return d;
+        }
+
+        /// <summary>The ELF symbol as the frame of the function holding the code, with the file and line DWARF gives it.</summary>
+        private void AddSymbolLine(Location loc, Hit h, Dwarf.DwarfFrame outer)
+        {
+            var display = options.Demangle is { } style ? Demangled(h.Name, style) : h.Name;
+            loc.Lines.Add(new Line(profile.InternFunction(display, h.Name, outer.DeclFile, outer.DeclLine), outer.Line));
+            loc.SymbolOffset = h.Offset;
+        }
 
         public Hit? Resolve(Mapping? m, Location loc)
         {
