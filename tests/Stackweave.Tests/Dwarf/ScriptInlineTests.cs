@@ -4,9 +4,9 @@ namespace Stackweave.Tests.Dwarf;
 
 /// <summary>
 /// <c>stackweave script --inline</c> against <c>perf script --inline</c> on a capture perf 6.1 unwinds itself
-/// (<c>--call-graph dwarf</c>: the only callchains that version adds inlined frames to). Stackweave does not unwind
-/// DWARF stacks (another branch does), so each sample's frames are the kernel's and the sampled address's; those lines,
-/// inlined frames included, must be exactly the first lines perf prints for the sample.
+/// (<c>--call-graph dwarf</c>: the only callchains that version adds inlined frames to). With <c>--no-unwind</c> each
+/// sample's frames are the kernel's and the sampled address's; those lines, inlined frames included, must be exactly the
+/// first lines perf prints for the sample (the unwinding tests compare whole stacks).
 /// </summary>
 public sealed class ScriptInlineTests
 {
@@ -20,7 +20,7 @@ public sealed class ScriptInlineTests
     {
         var dir = RepoPaths.TestData("dwarf", "dw");
         var r = CliRunner.Run([
-            "script", Path.Combine(dir, "perf.data"), "--kallsyms", RepoPaths.TestData("system-wide", "kallsyms.gz"),
+            "script", Path.Combine(dir, "perf.data"), "--kallsyms", RepoPaths.TestData("system-wide", "kallsyms.gz"), "--no-unwind",
             .. (inline ? (string[])["--inline"] : []),
         ]);
         Assert.True(r.ExitCode == 0, r.Stderr);
