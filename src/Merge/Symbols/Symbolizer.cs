@@ -31,6 +31,8 @@ public sealed class BinaryStats
     public long FrameSamples { get; internal set; }
     /// <summary>Problems met while finding its symbols.</summary>
     public List<string> Messages { get; } = [];
+    /// <summary>How its Go pclntab was found when it was symbolized from one (stripped Go binary), else null.</summary>
+    public Go.GoPclnRoute? GoPclnTab { get; internal set; }
 }
 
 /// <summary>What a symbolization pass did.</summary>
@@ -93,6 +95,11 @@ public static class Symbolizer
             stats.SelfSamples += self[loc.Id];
             stats.FrameSamples += frames[loc.Id];
             if (loc.Lines.Count > 0) { report.AlreadySymbolized++; continue; }
+            if (state.ResolveGo(mapping, loc))
+            {
+                report.Resolved++;
+                continue;
+            }
             var hit = state.Resolve(mapping, loc);
             if (hit is { } h)
             {
@@ -177,6 +184,8 @@ public static class Symbolizer
         private readonly BinaryLocator _locator = new(options);
         private readonly Dictionary<(string Path, string? BuildId, MappingKind Kind, int Pid), (BinaryStats Stats, SymbolTable? Table)> _objects = [];
         private readonly Dictionary<int, (BinaryStats Stats, SymbolTable? Table)> _byMapping = [];
+        private readonly Dictionary<BinaryStats, Go.GoBinary> _go = [];
+        private readonly List<Go.GoFrame> _goFrames = [];
         private Kallsyms? _kallsyms;
         private bool _kallsymsTried;
         private string? _kernelBuildId;
@@ -216,6 +225,13 @@ public static class Symbolizer
                     if (kind == MappingKind.Vdso && buildId is null) break; // perf finds [vdso] only by build id
                     var b = options.Cache is { } cache ? cache.Binary(_locator, path, buildId) : _locator.Load(path, buildId);
                     table = b.Table;
+                    if (b.Go is { } go)
+                    {
+                        _go[stats] = go;
+                        stats.GoPclnTab = go.Route;
+                        stats.Found = true;
+                        stats.SymbolCount = go.Table.FunctionCount;
+                    }
                     stats.Route = b.Route;
                     stats.SymbolFile = b.SymbolFile;
                     stats.Messages.AddRange(b.Messages);
@@ -345,6 +361,28 @@ public static class Symbolizer
             m is null ? MappingKind.Unknown
             : m.Kind == MappingKind.User && MappingClassifier.IsPerfMapPath(m.Path) ? MappingKind.Jit
             : m.Kind;
+
+        /// <summary>
+        /// Names a location of a stripped Go binary from its pclntab: the frames at the address, inlined ones first, each
+        /// with its file and line. Caller frames are looked up at address − 1 (the call instruction), as Go's own
+        /// runtime.CallersFrames and pprof do; perf names nothing there. False when the object has no pclntab or no
+        /// function contains the address (then the ELF table, if any, is tried).
+        /// </summary>
+        public bool ResolveGo(Mapping? m, Location loc)
+        {
+            if (m is null || EffectiveKind(m) != MappingKind.User) return false;
+            if (!_go.TryGetValue(Object(m).Stats, out var go)) return false;
+            if (go.FileOffsetToAddress(loc.Address - m.Start + m.FileOffset) is not { } va) return false;
+            var adjust = loc.IsReturnAddress && va > 0 ? 1UL : 0UL;
+            if (!go.Table.Resolve(va - adjust, _goFrames, out var entry)) return false;
+            foreach (var f in _goFrames)
+            {
+                var fid = profile.InternFunction(f.Function, f.Function, f.File);
+                loc.Lines.Add(new Line(fid, f.Line > 0 ? f.Line : 0));
+            }
+            loc.SymbolOffset = va - entry;
+            return true;
+        }
 
         public Hit? Resolve(Mapping? m, Location loc)
         {
