@@ -74,7 +74,8 @@ public sealed class GoBinary
         var version = FindGoVersion(elf, segs);
         var minor = MinorOf(version);
 
-        if (elf.FindSection(".gopclntab") is { } sec && sec.Type != ShtNobits && sec.Size >= 16)
+        // cmd/link names the section .data.rel.ro.gopclntab in PIE and shared builds (it is relocated there).
+        if ((elf.FindSection(".gopclntab") ?? elf.FindSection(".data.rel.ro.gopclntab")) is { } sec && sec.Type != ShtNobits && sec.Size >= 16)
         {
             // Hold the whole read-only segment around the section: the inline trees (go:func.*) live there too.
             var seg = Containing(segs, sec.Offset, sec.Size);

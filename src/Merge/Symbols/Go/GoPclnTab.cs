@@ -263,7 +263,25 @@ public sealed class GoPclnTab
         }
     }
 
-    private void ResolveIn(int index, ulong pc, List<GoFrame> frames, out ulong entry)
+    /// <summary>
+    /// Test hook: the call-site line each inline record of the chain at <paramref name="pc"/> stores itself (Go 1.12–1.19
+    /// records carry one; 1.20+ records do not), innermost first. Each must equal the line of the next frame out.
+    /// </summary>
+    internal bool InlineRecordLines(ulong pc, List<GoFrame> frames, List<int> recordLines)
+    {
+        frames.Clear();
+        recordLines.Clear();
+        try
+        {
+            var i = Find(pc);
+            if (i < 0 || Layout == GoPclnLayout.Go120) return false;
+            lock (_lock) ResolveIn(i, pc, frames, out _, recordLines);
+            return true;
+        }
+        catch (Corrupt) { return false; }
+    }
+
+    private void ResolveIn(int index, ulong pc, List<GoFrame> frames, out ulong entry, List<int>? recordLines = null)
     {
         var f = FuncOffset(index);
         entry = Entry(f);
@@ -281,7 +299,12 @@ public sealed class GoPclnTab
                 if (rec < 0 || rec + InlSize > _img.Length) throw new Corrupt();
                 int nameOff, parentPc;
                 if (Layout == GoPclnLayout.Go120) { nameOff = (int)U32((int)rec + 4); parentPc = (int)U32((int)rec + 8); }
-                else { nameOff = (int)U32((int)rec + 12); parentPc = (int)U32((int)rec + 16); }
+                else
+                {
+                    nameOff = (int)U32((int)rec + 12);
+                    parentPc = (int)U32((int)rec + 16);
+                    recordLines?.Add((int)U32((int)rec + 8));
+                }
                 frames.Add(Position(Name(nameOff), f, entry, cur));
                 // The caller's position is that of an instruction at entry + parentPc (runtime inlineUnwinder).
                 if (parentPc < 0 || entry + (ulong)parentPc >= end) throw new Corrupt();

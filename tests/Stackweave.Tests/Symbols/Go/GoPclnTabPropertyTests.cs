@@ -137,3 +137,45 @@ public sealed class GoPclnTabPropertyTests
         return true;
     }
 }
+
+/// <summary>Damage to a real stripped Go binary (no section headers): loading and lookups never fail with anything but a format error.</summary>
+public sealed class GoBinaryDamageTests
+{
+    private static readonly Lazy<(byte[] Bytes, long TableOffset, int TableLength, ulong[] Addrs)> s_binary = new(() =>
+    {
+        var bytes = File.ReadAllBytes(GoReference.NoShdr);
+        var go = GoReference.Load(GoReference.NoShdr);
+        var off = (long)go.AddressToFileOffset(go.Table.TableAddress)!.Value;
+        var addrs = File.ReadLines(GoReference.Data("capture.gosym.txt")).Select(l => Convert.ToUInt64(l.Split('\t')[0], 16)).ToArray();
+        return (bytes, off, 0x45fa0, addrs); // 0x45fa0: the stripped build's .gopclntab size (readelf -S)
+    });
+
+    [FsCheck.Xunit.Property(MaxTest = 60)]
+    public bool DamagedPclntabInARealBinaryGivesAFormatErrorOrUnresolvedFramesOnly(int seed)
+    {
+        var (orig, tableOffset, tableLength, addrs) = s_binary.Value;
+        var rnd = new Random(seed);
+        var bytes = (byte[])orig.Clone();
+        // Mostly the pclntab (header, functab, _func records, value tables), sometimes anywhere (moduledata, build info, ELF headers).
+        for (var i = 0; i < 1 + rnd.Next(16); i++)
+        {
+            var at = rnd.Next(4) == 0 ? rnd.Next(bytes.Length) : (int)tableOffset + (rnd.Next(3) == 0 ? rnd.Next(64) : rnd.Next(tableLength));
+            bytes[at] = (byte)rnd.Next(256);
+        }
+        GoBinary? go;
+        try
+        {
+            using var elf = Stackweave.Merge.Symbols.ElfFile.FromBytes(bytes, "damaged");
+            go = GoBinary.Load(elf);
+        }
+        catch (CaptureFormatException) { return true; }
+        if (go is null) return true; // no plausible header left: not a Go binary any more
+        var frames = new List<GoFrame>();
+        foreach (var a in addrs)
+        {
+            if (go.Table.Resolve(a, frames, out _)) Assert.NotEmpty(frames);
+            else Assert.Empty(frames);
+        }
+        return true;
+    }
+}

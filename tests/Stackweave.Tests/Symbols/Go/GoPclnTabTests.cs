@@ -125,14 +125,16 @@ public sealed class GoPclnTabTests
     }
 
     /// <summary>
-    /// Inlined frames of binaries without DWARF: each inlined frame's function must be the function its caller's
-    /// position calls, so every caller frame's line must lie after its function's first line... (checked where the
-    /// inline tree can say: a caller frame is never the same function at the same line as its callee).
+    /// Inlined frames of binaries without DWARF. Go 1.12–1.19 inline records also store their call site's line, which the
+    /// reader does not use (it reads the caller's position at parentPc, as the runtime does): every caller frame's line
+    /// must equal the line its callee's record stores. Go 1.20+ records have no line: there the chains must be well
+    /// formed (no frame equal to its caller).
     /// </summary>
     private static void CheckInlineConsistency(GoPclnTab table, IEnumerable<ulong> addrs)
     {
         var frames = new List<GoFrame>();
-        int chains = 0;
+        var recordLines = new List<int>();
+        int chains = 0, checkedLines = 0;
         foreach (var a in addrs)
         {
             if (!table.Resolve(a, frames, out var entry)) continue;
@@ -140,8 +142,14 @@ public sealed class GoPclnTabTests
             if (frames.Count > 1) chains++;
             for (var i = 0; i + 1 < frames.Count; i++)
                 Assert.False(frames[i] == frames[i + 1], FormattableString.Invariant($"0x{a:x}: frame {i} repeats its caller"));
+            if (table.Layout == GoPclnLayout.Go120) continue;
+            Assert.True(table.InlineRecordLines(a, frames, recordLines));
+            Assert.Equal(frames.Count - 1, recordLines.Count);
+            for (var i = 0; i < recordLines.Count; i++, checkedLines++)
+                Assert.True(recordLines[i] == frames[i + 1].Line, FormattableString.Invariant($"0x{a:x}: frame {i + 1} at line {frames[i + 1].Line}, the record says {recordLines[i]}"));
         }
         Assert.True(chains > 10, chains + " inline chains");
+        if (table.Layout != GoPclnLayout.Go120) Assert.True(checkedLines > 10, checkedLines + " call-site lines checked");
     }
 
     [RequiresEsbuildFact("esbuild-0.28.2", needsGo: true)]
