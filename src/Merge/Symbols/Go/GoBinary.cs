@@ -61,8 +61,9 @@ public sealed class GoBinary
     }
 
     /// <summary>
-    /// Finds and opens the pclntab of <paramref name="elf"/>: its <c>.gopclntab</c> section, else (stripped section headers)
-    /// the first valid header found by scanning the PT_LOAD segments. Null when the file has none (not a Go binary);
+    /// Finds and opens the pclntab of <paramref name="elf"/>: its <c>.gopclntab</c> section (<c>.data.rel.ro.gopclntab</c> in
+    /// PIE builds, where cmd/link puts it among relocated data), else, in a file without section headers, the first valid
+    /// header found by scanning the PT_LOAD segments. Null when the file has none (not a Go binary);
     /// <see cref="CaptureFormatException"/> when a <c>.gopclntab</c> section is there but damaged.
     /// </summary>
     public static GoBinary? Load(ElfFile elf)
@@ -71,20 +72,24 @@ public sealed class GoBinary
         var loads = new List<ElfSegment>();
         foreach (var p in elf.Segments) if (p.Type == PtLoad && p.FileSize > 0) loads.Add(p);
         var segs = loads.ToArray();
+        // Go's linker always writes a pclntab section; a file that has section headers but none of these is not Go
+        // (libraries with only .dynsym come here too): only files without section headers are scanned.
+        var sec = elf.FindSection(".gopclntab") ?? elf.FindSection(".data.rel.ro.gopclntab");
+        if (sec is null && elf.Sections.Count > 0) return null;
         var version = FindGoVersion(elf, segs);
         var minor = MinorOf(version);
 
-        // cmd/link names the section .data.rel.ro.gopclntab in PIE and shared builds (it is relocated there).
-        if ((elf.FindSection(".gopclntab") ?? elf.FindSection(".data.rel.ro.gopclntab")) is { } sec && sec.Type != ShtNobits && sec.Size >= 16)
+        if (sec is { } section)
         {
+            if (section.Type == ShtNobits || section.Size < 16) return null;
             // Hold the whole read-only segment around the section: the inline trees (go:func.*) live there too.
-            var seg = Containing(segs, sec.Offset, sec.Size);
+            var seg = Containing(segs, section.Offset, section.Size);
             var (img, imgAddr, imgOff) = seg is { } s && s.FileSize <= MaxSegment
                 ? (elf.ReadFileRange(s.Offset, s.FileSize), s.VirtualAddress, (long)s.Offset)
-                : (elf.ReadSection(sec), sec.Address, (long)sec.Offset);
-            var tableOffset = (int)((ulong)sec.Offset - (ulong)imgOff);
+                : (elf.ReadSection(section), section.Address, (long)section.Offset);
+            var tableOffset = (int)((ulong)section.Offset - (ulong)imgOff);
             var text = elf.FindSection(".text")?.Address;
-            var tab = Open(elf, segs, img, imgAddr, imgOff, tableOffset, (int)Math.Min(sec.Size, (ulong)(img.Length - tableOffset)), text, minor);
+            var tab = Open(elf, segs, img, imgAddr, imgOff, tableOffset, (int)Math.Min(section.Size, (ulong)(img.Length - tableOffset)), text, minor);
             return new GoBinary(tab, GoPclnRoute.Section, version, segs);
         }
         // No section: scan read-only segments first, then executable, then writable ones.

@@ -35,6 +35,25 @@ public sealed class GoPclnTabTests
     }
 
     [Fact]
+    public void PclntabIsUsedOnlyWhereTheElfSymbolsNameNoGoFunction()
+    {
+        // A C++ binary has no pclntab (and, having section headers, is not scanned).
+        using (var cpp = ElfFile.Open(RepoPaths.TestData("programs", "bin", "burn-cpp"))) Assert.Null(GoBinary.Load(cpp));
+        var locator = new BinaryLocator(new SymbolOptions { DebugDirs = [] });
+        // An unstripped Go binary keeps its .symtab route (perf-compatible names); the pclntab is not loaded.
+        var unstripped = locator.Load(RepoPaths.TestData("programs", "bin", "burn-go"), null);
+        Assert.NotNull(unstripped.Table);
+        Assert.Null(unstripped.Go);
+        // The stripped copy has neither .symtab nor .dynsym: the pclntab is its only symbol source.
+        var stripped = locator.Load(GoReference.NoShdr, null);
+        Assert.Null(stripped.Table);
+        Assert.NotNull(stripped.Go);
+        Assert.True(stripped.Found);
+        Assert.Equal(SymbolRoute.RecordedPath, stripped.Route);
+        Assert.Empty(stripped.Messages);
+    }
+
+    [Fact]
     public void EveryFunctionOfTheProgramMatchesGosym()
     {
         var golden = GoReference.Gosym(GoReference.Lines(GoReference.Data("funcs.gosym.txt.gz")));
