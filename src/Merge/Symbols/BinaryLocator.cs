@@ -47,7 +47,12 @@ public sealed class BinarySymbols
     /// <summary>Problems met (missing files, build-id mismatches, CRC mismatches, malformed ELF).</summary>
     public List<string> Messages { get; } = [];
     /// <summary>True when a table was loaded.</summary>
-    public bool Found => Table is not null;
+    public bool Found => Table is not null || Go is not null;
+    /// <summary>
+    /// The Go pclntab of the binary, loaded when its symbol table is missing, comes from <c>.dynsym</c> only, or holds
+    /// no Go function (stripped Go binaries); null otherwise.
+    /// </summary>
+    public Go.GoBinary? Go { get; internal set; }
 }
 
 /// <summary>Finds a binary and its debug file the way perf does (symfs, build-id debug dirs, .gnu_debuglink) and loads its symbols.</summary>
@@ -138,6 +143,12 @@ public sealed class BinaryLocator(SymbolOptions options)
             else if (debug?.DynsymSection is not null) { syms = debug; result.DynsymOnly = true; }
             if (syms is null)
             {
+                if (TryGo(runtime ?? debug, result))
+                {
+                    result.Route = runtime is not null ? binaryRoute : debugRoute;
+                    result.SymbolFile = (runtime ?? debug)!.Path;
+                    return result;
+                }
                 if (runtime is null && debug is null)
                 {
                     result.Route = SymbolRoute.NotFound;
@@ -161,6 +172,11 @@ public sealed class BinaryLocator(SymbolOptions options)
                 result.Messages.Add("bad ELF: " + e.Message);
                 result.Route = SymbolRoute.NotFound;
             }
+            // A stripped Go binary keeps its pclntab: use it when the ELF symbols name no Go function.
+            if (result.Table is null || result.DynsymOnly || !NamesGoFunctions(result.Table))
+            {
+                if (TryGo(runtime ?? syms, result) && result.Route == SymbolRoute.NotFound) result.Route = binaryRoute;
+            }
             return result;
         }
         finally
@@ -168,6 +184,29 @@ public sealed class BinaryLocator(SymbolOptions options)
             runtime?.Dispose();
             debug?.Dispose();
         }
+    }
+
+    /// <summary>Loads the Go pclntab of <paramref name="file"/> into <paramref name="result"/>; false when it has none or it is damaged (noted).</summary>
+    private static bool TryGo(ElfFile? file, BinarySymbols result)
+    {
+        if (file is null) return false;
+        try
+        {
+            result.Go = Symbols.Go.GoBinary.Load(file);
+        }
+        catch (CaptureFormatException e)
+        {
+            result.Messages.Add("bad Go pclntab: " + e.Message);
+        }
+        return result.Go is not null;
+    }
+
+    /// <summary>True when a symbol table names Go functions (Go's linker writes runtime.* symbols into every .symtab it keeps).</summary>
+    private static bool NamesGoFunctions(SymbolTable table)
+    {
+        foreach (var s in table.Symbols)
+            if (s.Name.StartsWith("runtime.", StringComparison.Ordinal)) return true;
+        return false;
     }
 
     /// <summary>A file of perf's build-id cache for this build id (<paramref name="kind"/>: elf, debug, vdso, kallsyms), or null.</summary>

@@ -295,6 +295,16 @@ public sealed class ElfFile : IDisposable
         return null;
     }
 
+    /// <summary>Reads <paramref name="size"/> bytes at file offset <paramref name="offset"/>; the range is checked against the file first.</summary>
+    public byte[] ReadFileRange(ulong offset, ulong size)
+    {
+        if (offset > (ulong)_src.Length || size > (ulong)_src.Length - offset || size > int.MaxValue)
+            Fail((long)Math.Min(offset, long.MaxValue), FormattableString.Invariant($"{size} bytes at file offset {offset} inside the file"));
+        var data = new byte[(int)size];
+        _src.Read((long)offset, data);
+        return data;
+    }
+
     /// <summary>CRC-32 (the zlib/gzip polynomial, as <c>.gnu_debuglink</c> uses) of the whole file, read in chunks.</summary>
     public uint ComputeCrc32()
     {

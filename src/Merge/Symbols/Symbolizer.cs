@@ -31,6 +31,8 @@ public sealed class BinaryStats
     public long FrameSamples { get; internal set; }
     /// <summary>Problems met while finding its symbols.</summary>
     public List<string> Messages { get; } = [];
+    /// <summary>How its Go pclntab was found when it was symbolized from one (stripped Go binary), else null.</summary>
+    public Go.GoPclnRoute? GoPclnTab { get; internal set; }
 }
 
 /// <summary>What a symbolization pass did.</summary>
@@ -93,6 +95,11 @@ public static class Symbolizer
             stats.SelfSamples += self[loc.Id];
             stats.FrameSamples += frames[loc.Id];
             if (loc.Lines.Count > 0) { report.AlreadySymbolized++; continue; }
+            if (state.ResolveGo(mapping, loc))
+            {
+                report.Resolved++;
+                continue;
+            }
             var hit = state.Resolve(mapping, loc);
             if ((options.Inline is not null || options.SourceLines) && state.DwarfLines(mapping, loc, hit))
             {
@@ -182,6 +189,8 @@ public static class Symbolizer
         private readonly BinaryLocator _locator = new(options);
         private readonly Dictionary<(string Path, string? BuildId, MappingKind Kind, int Pid), (BinaryStats Stats, SymbolTable? Table)> _objects = [];
         private readonly Dictionary<int, (BinaryStats Stats, SymbolTable? Table)> _byMapping = [];
+        private readonly Dictionary<BinaryStats, Go.GoBinary> _go = [];
+        private readonly List<Go.GoFrame> _goFrames = [];
         private Kallsyms? _kallsyms;
         private bool _kallsymsTried;
         private string? _kernelBuildId;
@@ -222,6 +231,13 @@ public static class Symbolizer
                     var b = options.Cache is { } cache ? cache.Binary(_locator, path, buildId) : _locator.Load(path, buildId);
                     _located[stats] = b;
                     table = b.Table;
+                    if (b.Go is { } go)
+                    {
+                        _go[stats] = go;
+                        stats.GoPclnTab = go.Route;
+                        stats.Found = true;
+                        stats.SymbolCount = go.Table.FunctionCount;
+                    }
                     stats.Route = b.Route;
                     stats.SymbolFile = b.SymbolFile;
                     stats.Messages.AddRange(b.Messages);
@@ -428,6 +444,29 @@ public static class Symbolizer
             var display = options.Demangle is { } style ? Demangled(h.Name, style) : h.Name;
             loc.Lines.Add(new Line(profile.InternFunction(display, h.Name, outer.DeclFile, outer.DeclLine), outer.Line));
             loc.SymbolOffset = h.Offset;
+        }
+
+        /// <summary>
+        /// Names a location of a stripped Go binary from its pclntab: the frames at the address, inlined ones first, each
+        /// with its file and line. Caller frames are looked up at address − 1 (the call instruction), as Go's own
+        /// runtime.CallersFrames and pprof do; perf names nothing there. False when the object has no pclntab or no
+        /// function contains the address (then the ELF table, if any, is tried).
+        /// </summary>
+        public bool ResolveGo(Mapping? m, Location loc)
+        {
+            if (m is null || EffectiveKind(m) != MappingKind.User) return false;
+            if (!_go.TryGetValue(Object(m).Stats, out var go)) return false;
+            if (go.FileOffsetToAddress(loc.Address - m.Start + m.FileOffset) is not { } va) return false;
+            var adjust = loc.IsReturnAddress && va > 0 ? 1UL : 0UL;
+            if (!go.Table.Resolve(va - adjust, _goFrames, out var entry)) return false;
+            foreach (var f in _goFrames)
+            {
+                var fid = profile.InternFunction(f.Function, f.Function, f.File);
+                loc.Lines.Add(new Line(fid, f.Line > 0 ? f.Line : 0));
+            }
+            loc.SymbolOffset = va - entry;
+            loc.LinesFromDebugInfo = true; // inlined frames from the pclntab's inline tree: --inline shows them
+            return true;
         }
 
         public Hit? Resolve(Mapping? m, Location loc)

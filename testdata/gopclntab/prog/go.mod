@@ -1,0 +1,3 @@
+module gopcln
+
+go 1.19
