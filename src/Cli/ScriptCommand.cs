@@ -29,7 +29,7 @@ public static partial class Commands
                 Profile symbols;
                 using (var first = OpenPerfData(input, ctx.ReadOptions))
                     symbols = PerfProfileBuilder.Build(first, ctx.ReadOptions, (r, i) => { if (r is SampleRecord) indices.Add(i); });
-                Symbolizer.Symbolize(symbols, SymbolOptions(a));
+                NoteRefusedFiles(Symbolizer.Symbolize(symbols, SymbolOptions(a)), ctx.Stderr);
                 options.Callchain = RawCallchain.Symbolized;
                 options.Symbols = symbols;
                 options.SampleIndexByRecord = indices;
@@ -45,7 +45,7 @@ public static partial class Commands
             return Ok;
         }
         var profiles = ReadAll(ctx);
-        Symbolizer.Symbolize(profiles[0], SymbolOptions(a));
+        NoteRefusedFiles(Symbolizer.Symbolize(profiles[0], SymbolOptions(a)), ctx.Stderr);
         PerfScriptWriter.Write(profiles[0], target.Writer, new PerfScriptOptions());
         target.Commit();
         return ctx.Finish(profiles);
