@@ -158,7 +158,8 @@ public sealed class BinaryLocator(SymbolOptions options)
                 if (runtime is null && debug is null)
                 {
                     result.Route = SymbolRoute.NotFound;
-                    result.Messages.Add("missing binary: " + recordedPath);
+                    // A file that was there but refused (not ELF, other build id) has its message already.
+                    if (result.Messages.Count == 0) result.Messages.Add("missing binary: " + recordedPath);
                 }
                 else
                 {

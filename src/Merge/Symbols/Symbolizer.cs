@@ -445,7 +445,16 @@ public static class Symbolizer
                     // .NET ReadyToRun methods in a mapped .dll): perf inject maps each CODE_LOAD over the file's mapping, so
                     // the jitdump's name wins there, when the capture recorded the process's jitdump (its mmap marker).
                     if (m.Kind == MappingKind.User && RecordedJitDumps(m.Pid).Count > 0 && JitHit(JitDumpOf(m.Pid, null).Map, loc.Address - adjust, adjust) is { } jh)
+                    {
+                        if (!o.Stats.Found)
+                        {
+                            // A file that is no ELF (a .NET .dll) gets all its names from the jitdump: that is its route.
+                            o.Stats.Found = true;
+                            o.Stats.Route = SymbolRoute.JitDump;
+                            o.Stats.SymbolFile = JitDumpOf(m.Pid, null).File;
+                        }
                         return jh;
+                    }
                     return o.Table?.Find(off - adjust) is { } h ? new Hit(h.Name, h.Offset + adjust) : null;
                 }
                 case MappingKind.Jit or MappingKind.Anonymous:

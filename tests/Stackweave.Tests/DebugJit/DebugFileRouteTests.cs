@@ -176,4 +176,40 @@ public sealed class DebugFileRouteTests : IDisposable
         var s = Resolve(Options(), Api(), expectNamed: false, note: "build-id mismatch");
         Assert.Equal(SymbolRoute.NotFound, s.Route);
     }
+
+    [Fact]
+    public void InfoListsEachBinarysSamplesRouteAndUnresolvedAddresses()
+    {
+        BinaryInSymfs();
+        var dbg = Path.Combine(_tmp, "dbg");
+        Put($"dbg/.build-id/{_id[..2]}/{_id[2..]}.debug", "burn-c.debug");
+        var found = Info(Options("--debug-dir", dbg));
+        Assert.True(found.GetProperty("found").GetBoolean());
+        Assert.Equal("build-id debug dir", found.GetProperty("route").GetString());
+        Assert.Equal(Path.Combine(dbg, ".build-id", _id[..2], _id[2..] + ".debug"), found.GetProperty("symbolFile").GetString());
+        Assert.Equal(0, found.GetProperty("unresolved").GetInt32());
+        var samples = found.GetProperty("samples").GetInt64();
+        // Every sample of the capture (perf's stats: 160 samples) has frames in burn-c.
+        Assert.Equal(DebugJitData.Samples(DebugJitData.Gz("debug", "debuglink.script.txt.gz")).Count, (int)found.GetProperty("leafSamples").GetInt64());
+        Assert.True(samples >= found.GetProperty("leafSamples").GetInt64());
+
+        // Without the debug file only .dynsym is left: the binary is found, its program's addresses stay unresolved and are counted.
+        var stripped = Info(Options());
+        Assert.Equal("symfs", stripped.GetProperty("route").GetString());
+        Assert.Equal(found.GetProperty("addresses").GetInt32(), stripped.GetProperty("unresolved").GetInt32());
+        Assert.Equal(samples, stripped.GetProperty("samples").GetInt64());
+
+        // Another build's debug file: refused, said so.
+        Put($"dbg/.build-id/{_id[..2]}/{_id[2..]}.debug", "other.debug");
+        var refused = Info(Options("--debug-dir", dbg));
+        Assert.Contains(refused.GetProperty("messages").EnumerateArray(), m => m.GetString()!.StartsWith("build-id mismatch", StringComparison.Ordinal));
+    }
+
+    private static System.Text.Json.JsonElement Info(string[] options)
+    {
+        var r = CliRunner.Run(["info", DebugJitData.Path("debug", "perf.data"), "--json", .. options]);
+        Assert.Equal(0, r.ExitCode);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Stdout);
+        return doc.RootElement[0].GetProperty("binaries").EnumerateArray().Single(b => b.GetProperty("path").GetString() == Recorded).Clone();
+    }
 }

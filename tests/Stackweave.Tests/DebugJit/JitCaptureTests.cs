@@ -130,4 +130,22 @@ public sealed class JitCaptureTests : IDisposable
         Assert.Contains("_[j]", marked, StringComparison.Ordinal);
         Assert.Equal(ours, marked.Replace("_[j]", "", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData(true, false, "perf map")]
+    [InlineData(false, true, "jitdump")]
+    [InlineData(true, true, "perf map + jitdump")]
+    public void InfoNamesTheJitRoute(bool maps, bool dumps, string route)
+    {
+        DebugJitData.UnpackJitFiles("dotnet", _tmp, maps, dumps);
+        var alone = Path.Combine(_tmp, "perf.data");
+        File.Copy(DebugJitData.Path("dotnet", "perf.data"), alone);
+        var r = CliRunner.Run("info", alone, "--json", "--kallsyms", Kallsyms);
+        Assert.Equal(0, r.ExitCode);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Stdout);
+        var jit = doc.RootElement[0].GetProperty("binaries").EnumerateArray().Single(b => b.GetProperty("kind").GetString() == "Jit");
+        Assert.Equal(route, jit.GetProperty("route").GetString());
+        Assert.Equal(0, jit.GetProperty("unresolved").GetInt32());
+        Assert.True(jit.GetProperty("samples").GetInt64() > 300);
+    }
 }
