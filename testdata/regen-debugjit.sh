@@ -67,7 +67,7 @@ if want dotnet; then
   # -k mono: jitdump times are CLOCK_MONOTONIC, which perf inject --jit needs.
   (cd "$D" && DOTNET_PerfMapEnabled=1 DOTNET_PerfMapStubGranularity=3 DOTNET_EnableWriteXorExecute=0 \
      perf record -k mono -g -F 499 -o perf.data -- "$WORK/dotnet-burn/dotnet-burn" 500 > record.stdout 2> record.stderr)
-  PID=$(perf script -i "$D/perf.data" -F pid 2> /dev/null | head -1 | tr -d ' ')
+  PID=$( (perf script -i "$D/perf.data" -F pid 2> /dev/null || true) | head -1 | tr -d ' ')
   cp "/tmp/perf-$PID.map" "$D/"
   gzip -9n < "/tmp/jit-$PID.dump" > "$D/jit-$PID.dump.gz"
   goldens "$D" perfmap -i "$D/perf.data"
@@ -83,7 +83,7 @@ if want node; then
   rm -rf "$D"; mkdir -p "$D"
   cp "$PROG/node-burn.js" "$WORK/"
   (cd "$D" && perf record -g -F 499 -o perf.data -- node --perf-basic-prof "$WORK/node-burn.js" 400 > record.stdout 2> record.stderr)
-  PID=$(perf script -i "$D/perf.data" -F pid 2> /dev/null | head -1 | tr -d ' ')
+  PID=$( (perf script -i "$D/perf.data" -F pid 2> /dev/null || true) | head -1 | tr -d ' ')
   cp "/tmp/perf-$PID.map" "$D/"
   goldens "$D" perfmap -i "$D/perf.data"
   rm -f "/tmp/perf-$PID.map" "$D"/isolate-*-v8.log
@@ -97,7 +97,7 @@ if want nodeprof; then
   # with --perf-prof-unwinding-info); --interpreted-frames-native-stack gives interpreted functions their own frames.
   (cd "$WORK" && perf record -k mono -g -F 499 -o "$D/perf.data" -- node --perf-prof --perf-prof-unwinding-info \
      --interpreted-frames-native-stack node-burn.js 400 > "$D/record.stdout" 2> "$D/record.stderr")
-  PID=$(perf script -i "$D/perf.data" -F pid 2> /dev/null | head -1 | tr -d ' ')
+  PID=$( (perf script -i "$D/perf.data" -F pid 2> /dev/null || true) | head -1 | tr -d ' ')
   # V8 writes every builtin's code into the file (about 2 MB); zstd -19 keeps it at about 450 KB.
   zstd -q -19 < "$WORK/jit-$PID.dump" > "$D/jit-$PID.dump.zst"
   perf inject --jit -i "$D/perf.data" -o "$WORK/node.jit.data"

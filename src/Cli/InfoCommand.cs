@@ -133,10 +133,10 @@ public static partial class Commands
     private static void BinariesText(TextWriter w, SymbolizeReport r)
     {
         w.WriteLine("# binaries (samples with a frame in it, leaf samples, how symbols were found, distinct addresses unresolved):");
-        foreach (var b in r.Binaries.OrderByDescending(b => b.FrameSamples).ThenBy(b => b.Path, StringComparer.Ordinal))
+        foreach (var b in r.Binaries.OrderByDescending(b => b.Samples).ThenBy(b => b.Path, StringComparer.Ordinal))
         {
             var how = b.Found ? Inv($"found: {RouteName(b.Route)} {b.SymbolFile} ({b.SymbolCount} symbols)") : "not found";
-            w.WriteLine(Inv($"#   {b.Path}: {b.FrameSamples} samples, {b.SelfSamples} leaf, {how}, {b.UnresolvedLocations} of {b.Locations} addresses unresolved{(b.BuildId is null ? "" : ", build id " + b.BuildId)}"));
+            w.WriteLine(Inv($"#   {b.Path}: {b.Samples} samples, {b.SelfSamples} leaf, {how}, {b.UnresolvedLocations} of {b.Locations} addresses unresolved{(b.BuildId is null ? "" : ", build id " + b.BuildId)}"));
             foreach (var m in b.Messages) w.WriteLine("#     " + m);
         }
         w.WriteLine(Inv($"# addresses: {r.Resolved} resolved, {r.Unresolved} unresolved, {r.AlreadySymbolized} named by the input"));
@@ -145,14 +145,15 @@ public static partial class Commands
     private static void BinariesJson(Utf8JsonWriter j, SymbolizeReport r)
     {
         j.WriteStartArray("binaries");
-        foreach (var b in r.Binaries.OrderByDescending(b => b.FrameSamples).ThenBy(b => b.Path, StringComparer.Ordinal))
+        foreach (var b in r.Binaries.OrderByDescending(b => b.Samples).ThenBy(b => b.Path, StringComparer.Ordinal))
         {
             j.WriteStartObject();
             j.WriteString("path", b.Path);
             j.WriteString("kind", b.Kind.ToString());
             if (b.BuildId is not null) j.WriteString("buildId", b.BuildId);
-            j.WriteNumber("samples", b.FrameSamples);
+            j.WriteNumber("samples", b.Samples);
             j.WriteNumber("leafSamples", b.SelfSamples);
+            j.WriteNumber("frames", b.FrameSamples);
             j.WriteBoolean("found", b.Found);
             j.WriteString("route", RouteName(b.Route));
             if (b.SymbolFile is not null) j.WriteString("symbolFile", b.SymbolFile);

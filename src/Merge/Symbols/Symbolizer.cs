@@ -25,6 +25,8 @@ public sealed class BinaryStats
     public int Locations { get; internal set; }
     /// <summary>Distinct locations left without a symbol.</summary>
     public int UnresolvedLocations { get; internal set; }
+    /// <summary>Samples with at least one frame in this object.</summary>
+    public long Samples { get; internal set; }
     /// <summary>Samples whose leaf frame is in this object.</summary>
     public long SelfSamples { get; internal set; }
     /// <summary>Frames in this object summed over all samples (a sample counts once per frame).</summary>
@@ -88,6 +90,7 @@ public static class Symbolizer
         var report = new SymbolizeReport();
         var state = new State(profile, options, report, kernelReferenceAddress);
         var (self, frames) = SampleWeights(profile);
+        var locStats = new BinaryStats?[profile.Locations.Count];
 
         foreach (var loc in profile.Locations)
         {
@@ -95,6 +98,7 @@ public static class Symbolizer
             if (loc.NamedBySource) { report.AlreadySymbolized++; continue; }
             var mapping = loc.MappingId >= 0 && loc.MappingId < profile.Mappings.Count ? profile.Mappings[loc.MappingId] : null;
             var stats = state.StatsFor(mapping);
+            if ((uint)loc.Id < (uint)locStats.Length) locStats[loc.Id] = stats;
             stats.Locations++;
             stats.SelfSamples += self[loc.Id];
             stats.FrameSamples += frames[loc.Id];
@@ -116,6 +120,7 @@ public static class Symbolizer
             }
         }
 
+        CountSamplesPerObject(profile, locStats);
         foreach (var b in report.Binaries)
             if (b.UnresolvedLocations > 0)
             {
@@ -132,6 +137,37 @@ public static class Symbolizer
         var at = symbol.IndexOf('@', StringComparison.Ordinal);
         var bare = at > 0 ? symbol[..at] : symbol;
         return Demangle.Demangler.Demangle(bare, style) is { } d ? d + symbol[bare.Length..] : symbol;
+    }
+
+    /// <summary>
+    /// Fills <see cref="BinaryStats.Samples"/>: per object, the samples with at least one frame in it. One walk to the
+    /// root per distinct stack (not per sample), an object counted once per stack by a stamp.
+    /// </summary>
+    private static void CountSamplesPerObject(Profile profile, BinaryStats?[] locStats)
+    {
+        var stacks = profile.Stacks;
+        if (stacks.Count == 0) return;
+        var perStack = new long[stacks.Count];
+        var samples = profile.Samples;
+        for (var i = 0; i < samples.Count; i++)
+        {
+            var st = samples.Stack(i);
+            if ((uint)st < (uint)perStack.Length) perStack[st]++;
+        }
+        var stamp = new Dictionary<BinaryStats, int>(ReferenceEqualityComparer.Instance);
+        for (var s = 0; s < stacks.Count; s++)
+        {
+            if (perStack[s] == 0) continue;
+            // Parents come before children (stack ids grow away from the root), which bounds the walk.
+            for (int n = s, guard = 0; n >= 0 && guard <= stacks.Count; n = stacks.Parent(n) < n ? stacks.Parent(n) : -1, guard++)
+            {
+                var l = stacks.Location(n);
+                if ((uint)l >= (uint)locStats.Length || locStats[l] is not { } b) continue;
+                if (stamp.TryGetValue(b, out var last) && last == s + 1) continue;
+                stamp[b] = s + 1;
+                b.Samples += perStack[s];
+            }
+        }
     }
 
     private static (long[] Self, long[] Frames) SampleWeights(Profile profile)
@@ -294,7 +330,6 @@ public static class Symbolizer
                     if (!int.TryParse(name[4..^5], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p)) continue;
                     if (!_jitDumpPaths.TryGetValue(p, out var l)) _jitDumpPaths[p] = l = [];
                     if (!l.Contains(mp.Path)) l.Add(mp.Path);
-                    // A mapping of the dump is no code: the perf.data MMAP only marks it (keep it from being looked up as ELF).
                 }
             }
             return _jitDumpPaths.TryGetValue(pid, out var list) ? list : [];
