@@ -20,7 +20,8 @@ command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
 
 data=$work/node.data
 if [ ! -f "$data" ]; then
-  perf record -g -F 4999 -o "$data" -- node --perf-basic-prof "$here/node-work.js" 4000 > /dev/null 2> "$work/node-record.stderr"
+  # (in $work: --perf-basic-prof also writes an isolate-*-v8.log into the working directory)
+  (cd "$work" && perf record -g -F 4999 -o "$data" -- node --perf-basic-prof "$here/node-work.js" 4000 > /dev/null 2> "$work/node-record.stderr")
   pid=$( (perf script -i "$data" -F pid 2>/dev/null || true) | head -1 | tr -d ' ')
   cp "/tmp/perf-$pid.map" "$work/"
 fi
