@@ -21,6 +21,8 @@ public static partial class Commands
         speedscope options: --sampled (sampled profiles, not timelines)  --weight count|period  --event NAME  --all-events
         csv options: --csv samples|stacks|functions|histograms (default samples)  --weight count|period  --event NAME  --all-events
         symbol options (as perf): --symfs DIR  --kallsyms FILE  --debug-dir DIR (repeatable)  --buildid-dir DIR (default ~/.debug)
+                                  --debuginfod-cache DIR (default $DEBUGINFOD_CACHE_PATH or ~/.cache/debuginfod_client)
+                                  --jit-dir DIR (repeatable; perf-PID.map and jit-PID.dump, before the capture's dir and /tmp)
                                   --demangle perf|full|none (default perf: as perf script; full: as c++filt)  --no-demangle
         unwinding: --call-graph dwarf samples are unwound with the binaries' CFI (.eh_frame, .debug_frame)  --no-unwind (keep recorded chains)
         bpftrace input: --keys pid,tid,comm,NAME,_ (names of the map key elements: thread fields, labels, _ skips)  --map NAME
@@ -44,7 +46,7 @@ public static partial class Commands
 
     private static readonly HashSet<string> s_valued = new(StringComparer.Ordinal)
     {
-        "-o", "--format", "--event-filter", "--symfs", "--kallsyms", "--debug-dir", "--buildid-dir", "--demangle", "--max-expansion", "--weight", "--csv",
+        "-o", "--format", "--event-filter", "--symfs", "--kallsyms", "--debug-dir", "--buildid-dir", "--debuginfod-cache", "--jit-dir", "--demangle", "--max-expansion", "--weight", "--csv",
         "--keys", "--map", "--bpftrace-line", "--bpftrace-clock", "--sample-type", "--label-frames",
     };
 

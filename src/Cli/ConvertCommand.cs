@@ -43,6 +43,19 @@ public static partial class Commands
     private static string Memory() =>
         FormattableString.Invariant($"heap {GC.GetTotalMemory(false) >> 20} MB, rss {Environment.WorkingSet >> 20} MB, peak {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MB");
 
+    /// <summary>
+    /// One stderr note per symbol file refused because it is not the capture's (build id or debuglink CRC differs) or
+    /// read only in part (damaged jitdump): such files are never used silently.
+    /// </summary>
+    internal static void NoteRefusedFiles(SymbolizeReport report, TextWriter stderr)
+    {
+        foreach (var b in report.Binaries)
+            foreach (var m in b.Messages)
+                if (m.StartsWith("build-id mismatch", StringComparison.Ordinal) || m.StartsWith("debuglink CRC mismatch", StringComparison.Ordinal)
+                    || m.StartsWith("jitdump damaged", StringComparison.Ordinal))
+                    stderr.WriteLine("stackweave: note: " + m);
+    }
+
     private static SymbolOptions SymbolOptions(CliArgs a)
     {
         var home = Environment.GetEnvironmentVariable("HOME");
@@ -55,9 +68,17 @@ public static partial class Commands
             var v => throw new UsageException($"--demangle takes perf, full or none, not '{v}'"),
         };
         if (a.Has("--no-demangle")) demangle = null;
+        // elfutils debuginfod-client's cache: $DEBUGINFOD_CACHE_PATH, else $XDG_CACHE_HOME/debuginfod_client, else ~/.cache/debuginfod_client.
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var env = Environment.GetEnvironmentVariable("DEBUGINFOD_CACHE_PATH");
+        var debuginfod = a.Value("--debuginfod-cache")
+            ?? (env is { Length: > 0 } ? env
+                : xdg is { Length: > 0 } ? Path.Combine(xdg, "debuginfod_client")
+                : home is { Length: > 0 } ? Path.Combine(home, ".cache", "debuginfod_client") : null);
         var o = new SymbolOptions
         {
             Symfs = a.Value("--symfs"), KallsymsPath = a.Value("--kallsyms"), BuildIdCacheDir = cache, Demangle = demangle,
+            DebuginfodCacheDir = debuginfod, JitDirs = a.Values("--jit-dir"),
             Cache = new SymbolCache(),
             // --inline: inlined frames from DWARF, named as stackcollapse-perf.pl --inline names them (addr2line -f -C)
             Inline = a.Has("--inline") ? InlineNames.Addr2Line : null,
@@ -83,7 +104,7 @@ public static partial class Commands
         var profiles = ReadAll(ctx, ctx.ReadOptions with { AggregateSamples = format == "folded", UserStackUnwinder = Unwinder(a, symbols) });
         var readTime = sw.Elapsed;
         var readMemory = Memory();
-        foreach (var p in profiles) Symbolizer.Symbolize(p, symbols);
+        foreach (var p in profiles) NoteRefusedFiles(Symbolizer.Symbolize(p, symbols), ctx.Stderr);
         var symbolTime = sw.Elapsed - readTime;
         var symbolMemory = Memory();
         // pprof reads apply a profile's drop_frames/keep_frames before anything else (go tool pprof does so when fetching).

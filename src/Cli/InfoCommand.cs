@@ -3,6 +3,7 @@ using System.Text.Json;
 using Stackweave.Formats;
 using Stackweave.Formats.IO;
 using Stackweave.Formats.PerfData;
+using Stackweave.Merge.Symbols;
 
 namespace Stackweave.Cli;
 
@@ -25,8 +26,16 @@ public static partial class Commands
                 damaged = true;
                 ctx.Stderr.WriteLine("stackweave: " + d.Message + " — summarised what was read before it (--salvage)");
             }
-            if (jw is not null) InfoJson(jw, input, summary);
-            else InfoText(target.Writer, input, summary);
+            // Per binary: samples that hit it, whether and how its symbols were found, addresses left unresolved.
+            // A perf.data file is read a second time for this (pipes and stdin cannot be).
+            SymbolizeReport? binaries = null;
+            if (input != "-" && !file.IsPipe && !file.IsDirectory)
+            {
+                var profile = FormatRegistry.Read(input, ctx.ReadOptions);
+                binaries = Symbolizer.Symbolize(profile, SymbolOptions(ctx.Args));
+            }
+            if (jw is not null) { InfoJson(jw, input, summary, binaries); }
+            else { InfoText(target.Writer, input, summary); if (binaries is not null) BinariesText(target.Writer, binaries); }
         }
         if (jw is not null)
         {
@@ -103,7 +112,61 @@ public static partial class Commands
         return ids;
     }
 
-    private static void InfoJson(Utf8JsonWriter j, string input, PerfDataSummary s)
+    /// <summary>The name <c>info</c> gives a symbol route.</summary>
+    internal static string RouteName(SymbolRoute r) => r switch
+    {
+        SymbolRoute.NotFound => "not found",
+        SymbolRoute.RecordedPath => "recorded path",
+        SymbolRoute.Symfs => "symfs",
+        SymbolRoute.RecordedPathBuildIdChecked => "recorded path (build id checked)",
+        SymbolRoute.BuildIdDebugFile => "build-id debug dir",
+        SymbolRoute.DebugLink => "debuglink",
+        SymbolRoute.Kallsyms => "kallsyms",
+        SymbolRoute.PerfMap => "perf map",
+        SymbolRoute.BuildIdCache => "perf build-id cache",
+        SymbolRoute.Debuginfod => "debuginfod cache",
+        SymbolRoute.JitDump => "jitdump",
+        SymbolRoute.PerfMapAndJitDump => "perf map + jitdump",
+        _ => r.ToString(),
+    };
+
+    private static void BinariesText(TextWriter w, SymbolizeReport r)
+    {
+        w.WriteLine("# binaries (samples with a frame in it, leaf samples, how symbols were found, distinct addresses unresolved):");
+        foreach (var b in r.Binaries.OrderByDescending(b => b.Samples).ThenBy(b => b.Path, StringComparer.Ordinal))
+        {
+            var how = b.Found ? Inv($"found: {RouteName(b.Route)} {b.SymbolFile} ({b.SymbolCount} symbols)") : "not found";
+            w.WriteLine(Inv($"#   {b.Path}: {b.Samples} samples, {b.SelfSamples} leaf, {how}, {b.UnresolvedLocations} of {b.Locations} addresses unresolved{(b.BuildId is null ? "" : ", build id " + b.BuildId)}"));
+            foreach (var m in b.Messages) w.WriteLine("#     " + m);
+        }
+        w.WriteLine(Inv($"# addresses: {r.Resolved} resolved, {r.Unresolved} unresolved, {r.AlreadySymbolized} named by the input"));
+    }
+
+    private static void BinariesJson(Utf8JsonWriter j, SymbolizeReport r)
+    {
+        j.WriteStartArray("binaries");
+        foreach (var b in r.Binaries.OrderByDescending(b => b.Samples).ThenBy(b => b.Path, StringComparer.Ordinal))
+        {
+            j.WriteStartObject();
+            j.WriteString("path", b.Path);
+            j.WriteString("kind", b.Kind.ToString());
+            if (b.BuildId is not null) j.WriteString("buildId", b.BuildId);
+            j.WriteNumber("samples", b.Samples);
+            j.WriteNumber("leafSamples", b.SelfSamples);
+            j.WriteNumber("frames", b.FrameSamples);
+            j.WriteBoolean("found", b.Found);
+            j.WriteString("route", RouteName(b.Route));
+            if (b.SymbolFile is not null) j.WriteString("symbolFile", b.SymbolFile);
+            j.WriteNumber("symbols", b.SymbolCount);
+            j.WriteNumber("addresses", b.Locations);
+            j.WriteNumber("unresolved", b.UnresolvedLocations);
+            j.WriteStartArray("messages"); foreach (var m in b.Messages) j.WriteStringValue(m); j.WriteEndArray();
+            j.WriteEndObject();
+        }
+        j.WriteEndArray();
+    }
+
+    private static void InfoJson(Utf8JsonWriter j, string input, PerfDataSummary s, SymbolizeReport? binaries)
     {
         var f = s.File;
         var ft = f.Features;
@@ -161,6 +224,7 @@ public static partial class Commands
         foreach (var kv in f.Diagnostics.Counters) j.WriteNumber(kv.Key, kv.Value);
         j.WriteEndObject();
         if (f.Damage is { } d) j.WriteString("damage", d.Message);
+        if (binaries is not null) BinariesJson(j, binaries);
         j.WriteEndObject();
     }
 

@@ -29,7 +29,7 @@ public static partial class Commands
                 Profile symbols;
                 using (var first = OpenPerfData(input, ctx.ReadOptions))
                     symbols = PerfProfileBuilder.Build(first, ctx.ReadOptions, (r, i) => { if (r is SampleRecord) indices.Add(i); });
-                Symbolizer.Symbolize(symbols, SymbolOptions(a));
+                NoteRefusedFiles(Symbolizer.Symbolize(symbols, SymbolOptions(a)), ctx.Stderr);
                 options.Callchain = RawCallchain.Symbolized;
                 options.Symbols = symbols;
                 options.SampleIndexByRecord = indices;
@@ -46,7 +46,7 @@ public static partial class Commands
         }
         var profiles = ReadAll(ctx, ctx.ReadOptions with { UserStackUnwinder = Unwinder(a, SymbolOptions(a)) });
         var inline = a.Has("--inline");
-        Symbolizer.Symbolize(profiles[0], SymbolOptions(a) with { Inline = inline ? InlineNames.Perf : null });
+        NoteRefusedFiles(Symbolizer.Symbolize(profiles[0], SymbolOptions(a) with { Inline = inline ? InlineNames.Perf : null }), ctx.Stderr);
         PerfScriptWriter.Write(profiles[0], target.Writer, new PerfScriptOptions { Inline = inline });
         target.Commit();
         return ctx.Finish(profiles);

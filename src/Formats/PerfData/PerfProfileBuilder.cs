@@ -227,6 +227,13 @@ public static class PerfProfileBuilder
             if (m.IsData) return; // data mappings never hold code
             var kernelSpace = m.Pid == -1 || m.CpuMode == PerfConstants.MiscKernel || m.CpuMode == PerfConstants.MiscGuestKernel;
             var (path, kind) = DsoOf(m.Filename, kernelSpace);
+            // tools/perf/util/map.c map__new: executable anonymous memory of a process is named after its JIT map
+            // "/tmp/perf-PID.map" (MMAP records without prot count as executable unless MMAP_DATA; PROT_EXEC = 4).
+            if (!kernelSpace && m.Pid > 0 && (!m.IsMmap2 || (m.Prot & 4) != 0) && IsAnonOrNoDsoMemory(m.Filename))
+            {
+                path = FormattableString.Invariant($"/tmp/perf-{m.Pid}.map");
+                kind = MappingKind.Jit;
+            }
             var start = m.Start;
             var end = m.Start + m.Length < m.Start ? ulong.MaxValue : m.Start + m.Length;
             var id = profile.AddMapping(new Mapping
@@ -239,6 +246,11 @@ public static class PerfProfileBuilder
             if (kernelSpace) { _kernel.Insert(start, end, id); _kernelStamp++; }
             else Space(m.Pid).Insert(start, end, id);
         }
+
+        // perf's is_anon_memory ("//anon", "/dev/zero…", "/anon_hugepage…") and is_no_dso_memory ("[stack…", "/SYSV…", "[heap]").
+        private static bool IsAnonOrNoDsoMemory(string f) =>
+            f == "//anon" || f.StartsWith("/dev/zero", StringComparison.Ordinal) || f.StartsWith("/anon_hugepage", StringComparison.Ordinal)
+            || f.StartsWith("[stack", StringComparison.Ordinal) || f.StartsWith("/SYSV", StringComparison.Ordinal) || f == "[heap]";
 
         private Dictionary<string, string>? _buildIds;
         private string? BuildIdOf(string filename)

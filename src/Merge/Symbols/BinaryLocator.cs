@@ -23,6 +23,12 @@ public enum SymbolRoute
     PerfMap,
     /// <summary>perf's build-id cache (<c>~/.debug/.build-id/xx/rest/{elf,vdso,debug,kallsyms}</c>).</summary>
     BuildIdCache,
+    /// <summary>A debuginfod client cache (<c>BUILDID/debuginfo</c>, <c>BUILDID/executable</c>).</summary>
+    Debuginfod,
+    /// <summary>A jitdump file (<c>jit-PID.dump</c>) read directly.</summary>
+    JitDump,
+    /// <summary>A JIT perf map, with a jitdump for the addresses the map lacks.</summary>
+    PerfMapAndJitDump,
 }
 
 /// <summary>One binary's symbol source: which files were used, how they were found, and the table.</summary>
@@ -115,6 +121,12 @@ public sealed class BinaryLocator(SymbolOptions options)
                 runtime = TryOpenChecked(cachedVdso, wantId, result);
                 if (runtime is not null) result.Route = SymbolRoute.BuildIdCache;
             }
+            // A debuginfod client cache keeps the executable it downloaded by build id.
+            if (runtime is null && wantId is not null && DebuginfodFile(wantId, "executable") is { } dfExe)
+            {
+                runtime = TryOpenChecked(dfExe, wantId, result);
+                if (runtime is not null) result.Route = SymbolRoute.Debuginfod;
+            }
             if (runtime is not null) result.BinaryFile = runtime.Path;
             var binaryRoute = result.Route;
 
@@ -132,6 +144,11 @@ public sealed class BinaryLocator(SymbolOptions options)
             {
                 debug = FindByBuildId(id, result);
                 if (debug is not null) debugRoute = SymbolRoute.BuildIdDebugFile;
+            }
+            if (debug is null && id is not null && DebuginfodFile(id, "debuginfo") is { } dfDebug)
+            {
+                debug = TryOpenChecked(dfDebug, id, result);
+                if (debug is not null) debugRoute = SymbolRoute.Debuginfod;
             }
             if (debug is not null) result.DebugFile = debug.Path;
 
@@ -152,7 +169,8 @@ public sealed class BinaryLocator(SymbolOptions options)
                 if (runtime is null && debug is null)
                 {
                     result.Route = SymbolRoute.NotFound;
-                    result.Messages.Add("missing binary: " + recordedPath);
+                    // A file that was there but refused (not ELF, other build id) has its message already.
+                    if (result.Messages.Count == 0) result.Messages.Add("missing binary: " + recordedPath);
                 }
                 else
                 {
@@ -214,7 +232,20 @@ public sealed class BinaryLocator(SymbolOptions options)
     {
         if (options.BuildIdCacheDir is not { Length: > 0 } cache || buildId.Length < 3) return null;
         var id = buildId.ToLowerInvariant();
-        var p = Path.Combine(cache, ".build-id", id[..2], id[2..], kind);
+        var link = Path.Combine(cache, ".build-id", id[..2], id[2..]);
+        // perf 6.1 build-id.c build_id_cache__linkname: the link names a directory holding elf/debug/vdso/kallsyms;
+        // caches of older perfs linked straight to the saved file (dso__build_id_filename's "old style" check).
+        if (kind == "elf" && File.Exists(link)) return link;
+        var p = Path.Combine(link, kind);
+        return File.Exists(p) ? p : null;
+    }
+
+    /// <summary>A file of the debuginfod client cache for this build id (<paramref name="kind"/>: debuginfo or executable), or null.</summary>
+    public string? DebuginfodFile(string buildId, string kind)
+    {
+        if (options.DebuginfodCacheDir is not { Length: > 0 } cache || buildId.Length < 3) return null;
+        // elfutils debuginfod-client.c: $cache/<lower-case hex build id>/{debuginfo,executable,source-…}.
+        var p = Path.Combine(cache, buildId.ToLowerInvariant(), kind);
         return File.Exists(p) ? p : null;
     }
 

@@ -30,6 +30,16 @@ public sealed record SymbolOptions
     /// <summary>A saved <c>/proc/kallsyms</c> (plain or gzip) for kernel addresses; null: kernel frames stay unresolved.</summary>
     public string? KallsymsPath { get; init; }
 
+    /// <summary>Directories searched first for JIT files <c>perf-PID.map</c> and <c>jit-PID.dump</c> (<c>--jit-dir</c>, repeatable); the capture's directory comes next.</summary>
+    public IReadOnlyList<string> JitDirs { get; init; } = [];
+
+    /// <summary>
+    /// A debuginfod client cache (<c>BUILDID/debuginfo</c> and <c>BUILDID/executable</c>, as elfutils' debuginfod-client
+    /// keeps them: <c>$DEBUGINFOD_CACHE_PATH</c>, else <c>$XDG_CACHE_HOME/debuginfod_client</c> or <c>~/.cache/debuginfod_client</c>).
+    /// Null (default): not used.
+    /// </summary>
+    public string? DebuginfodCacheDir { get; init; }
+
     /// <summary>Directory holding JIT maps <c>perf-PID.map</c> (default <c>/tmp</c>, where perf looks).</summary>
     public string JitMapDirectory { get; init; } = "/tmp";
 

@@ -25,6 +25,8 @@ public sealed class BinaryStats
     public int Locations { get; internal set; }
     /// <summary>Distinct locations left without a symbol.</summary>
     public int UnresolvedLocations { get; internal set; }
+    /// <summary>Samples with at least one frame in this object.</summary>
+    public long Samples { get; internal set; }
     /// <summary>Samples whose leaf frame is in this object.</summary>
     public long SelfSamples { get; internal set; }
     /// <summary>Frames in this object summed over all samples (a sample counts once per frame).</summary>
@@ -66,6 +68,12 @@ public static class Symbolizer
     public const string BuildIdMismatchCounter = "symbolize: build-id mismatch";
     /// <summary>Diagnostics counter: other problems while finding symbols.</summary>
     public const string SymbolProblemCounter = "symbolize: symbol source problem";
+    /// <summary>Diagnostics counter: jitdump files whose reading stopped at a damaged record.</summary>
+    public const string JitDumpDamageCounter = "symbolize: damaged jitdump";
+    /// <summary>Diagnostics counter: jitdump records of unknown type (skipped by size).</summary>
+    public const string JitDumpUnknownRecordCounter = "symbolize: jitdump records of unknown type";
+    /// <summary>Diagnostics counter: jitdump CODE_MOVE records naming code no CODE_LOAD announced.</summary>
+    public const string JitDumpUnmatchedMoveCounter = "symbolize: jitdump moves of unknown code";
     /// <summary>Diagnostics counter: kallsyms warnings.</summary>
     public const string KallsymsCounter = "symbolize: kallsyms";
 
@@ -84,6 +92,7 @@ public static class Symbolizer
         var report = new SymbolizeReport();
         var state = new State(profile, options, report, kernelReferenceAddress);
         var (self, frames) = SampleWeights(profile);
+        var locStats = new BinaryStats?[profile.Locations.Count];
 
         foreach (var loc in profile.Locations)
         {
@@ -91,6 +100,7 @@ public static class Symbolizer
             if (loc.NamedBySource) { report.AlreadySymbolized++; continue; }
             var mapping = loc.MappingId >= 0 && loc.MappingId < profile.Mappings.Count ? profile.Mappings[loc.MappingId] : null;
             var stats = state.StatsFor(mapping);
+            if ((uint)loc.Id < (uint)locStats.Length) locStats[loc.Id] = stats;
             stats.Locations++;
             stats.SelfSamples += self[loc.Id];
             stats.FrameSamples += frames[loc.Id];
@@ -110,8 +120,8 @@ public static class Symbolizer
             {
                 // perf demangles user-space ELF symbols only (symbol-elf.c demangle_sym); kallsyms and JIT map names stay as they are.
                 var display = options.Demangle is { } style && mapping?.Kind is MappingKind.User or MappingKind.Vdso ? state.Demangled(h.Name, style) : h.Name;
-                var f = profile.InternFunction(display, h.Name);
-                loc.Lines.Add(new Line(f, 0));
+                var f = profile.InternFunction(display, h.Name, h.File);
+                loc.Lines.Add(new Line(f, h.Line));
                 loc.SymbolOffset = h.Offset;
                 report.Resolved++;
             }
@@ -122,6 +132,7 @@ public static class Symbolizer
             }
         }
 
+        CountSamplesPerObject(profile, locStats);
         foreach (var b in report.Binaries)
             if (b.UnresolvedLocations > 0)
             {
@@ -138,6 +149,37 @@ public static class Symbolizer
         var at = symbol.IndexOf('@', StringComparison.Ordinal);
         var bare = at > 0 ? symbol[..at] : symbol;
         return Demangle.Demangler.Demangle(bare, style) is { } d ? d + symbol[bare.Length..] : symbol;
+    }
+
+    /// <summary>
+    /// Fills <see cref="BinaryStats.Samples"/>: per object, the samples with at least one frame in it. One walk to the
+    /// root per distinct stack (not per sample), an object counted once per stack by a stamp.
+    /// </summary>
+    private static void CountSamplesPerObject(Profile profile, BinaryStats?[] locStats)
+    {
+        var stacks = profile.Stacks;
+        if (stacks.Count == 0) return;
+        var perStack = new long[stacks.Count];
+        var samples = profile.Samples;
+        for (var i = 0; i < samples.Count; i++)
+        {
+            var st = samples.Stack(i);
+            if ((uint)st < (uint)perStack.Length) perStack[st]++;
+        }
+        var stamp = new Dictionary<BinaryStats, int>(ReferenceEqualityComparer.Instance);
+        for (var s = 0; s < stacks.Count; s++)
+        {
+            if (perStack[s] == 0) continue;
+            // Parents come before children (stack ids grow away from the root), which bounds the walk.
+            for (int n = s, guard = 0; n >= 0 && guard <= stacks.Count; n = stacks.Parent(n) < n ? stacks.Parent(n) : -1, guard++)
+            {
+                var l = stacks.Location(n);
+                if ((uint)l >= (uint)locStats.Length || locStats[l] is not { } b) continue;
+                if (stamp.TryGetValue(b, out var last) && last == s + 1) continue;
+                stamp[b] = s + 1;
+                b.Samples += perStack[s];
+            }
+        }
     }
 
     private static (long[] Self, long[] Frames) SampleWeights(Profile profile)
@@ -168,7 +210,7 @@ public static class Symbolizer
         return (self, frames);
     }
 
-    private readonly record struct Hit(string Name, ulong Offset);
+    private readonly record struct Hit(string Name, ulong Offset, string? File = null, long Line = 0);
 
     /// <summary>
     /// Which kallsyms file holds a capture's kernel symbols: --kallsyms, else perf's build-id cache copy, else this
@@ -187,8 +229,8 @@ public static class Symbolizer
     private sealed class State(Profile profile, SymbolOptions options, SymbolizeReport report, ulong? kernelReference)
     {
         private readonly BinaryLocator _locator = new(options);
-        private readonly Dictionary<(string Path, string? BuildId, MappingKind Kind, int Pid), (BinaryStats Stats, SymbolTable? Table)> _objects = [];
-        private readonly Dictionary<int, (BinaryStats Stats, SymbolTable? Table)> _byMapping = [];
+        private readonly Dictionary<(string Path, string? BuildId, MappingKind Kind, int Pid), (BinaryStats Stats, SymbolTable? Table, JitCodeMap? Jit)> _objects = [];
+        private readonly Dictionary<int, (BinaryStats Stats, SymbolTable? Table, JitCodeMap? Jit)> _byMapping = [];
         private readonly Dictionary<BinaryStats, Go.GoBinary> _go = [];
         private readonly List<Go.GoFrame> _goFrames = [];
         private Kallsyms? _kallsyms;
@@ -199,7 +241,7 @@ public static class Symbolizer
 
         public BinaryStats StatsFor(Mapping? m) => Object(m).Stats;
 
-        private (BinaryStats Stats, SymbolTable? Table) Object(Mapping? m)
+        private (BinaryStats Stats, SymbolTable? Table, JitCodeMap? Jit) Object(Mapping? m)
         {
             var mid = m?.Id ?? -1;
             if (_byMapping.TryGetValue(mid, out var o)) return o;
@@ -219,10 +261,11 @@ public static class Symbolizer
             return o;
         }
 
-        private (BinaryStats, SymbolTable?) LoadObject(MappingKind kind, string path, string? buildId, Mapping? m)
+        private (BinaryStats, SymbolTable?, JitCodeMap?) LoadObject(MappingKind kind, string path, string? buildId, Mapping? m)
         {
             var stats = new BinaryStats { Path = path, Kind = kind, BuildId = buildId };
             SymbolTable? table = null;
+            JitCodeMap? jit = null;
             switch (kind)
             {
                 case MappingKind.User or MappingKind.Vdso:
@@ -250,12 +293,10 @@ public static class Symbolizer
                     }
                     break;
                 }
-                case MappingKind.Jit:
-                    table = LoadPerfMap(PerfMapCandidates(path, m?.Pid ?? 0), stats);
-                    break;
-                case MappingKind.Anonymous:
-                    // perf turns anonymous executable memory of a process with /tmp/perf-PID.map into that JIT map.
-                    if (m is { Pid: > 0 }) table = LoadPerfMap(PerfMapCandidates(null, m.Pid), stats, quietWhenMissing: true);
+                case MappingKind.Jit or MappingKind.Anonymous:
+                    // A JIT's code: perf-PID.map and/or jit-PID.dump of the mapping's process (perf names executable
+                    // anonymous memory "/tmp/perf-PID.map", see PerfProfileBuilder; other anonymous memory stays quiet).
+                    (table, jit) = LoadJit(kind == MappingKind.Jit ? path : null, m?.Pid ?? 0, stats, quietWhenMissing: kind == MappingKind.Anonymous);
                     break;
                 case MappingKind.Kernel or MappingKind.KernelModule:
                     if (kind == MappingKind.Kernel) _kernelBuildId ??= buildId;
@@ -268,37 +309,77 @@ public static class Symbolizer
                     }
                     break;
             }
-            if (table is not null)
+            if (table is not null || jit is not null)
             {
                 stats.Found = true;
-                stats.SymbolCount = table.Count;
+                stats.SymbolCount = (table?.Count ?? 0) + (jit?.Segments ?? 0);
             }
-            return (stats, table);
+            return (stats, table, jit);
         }
 
-        private IEnumerable<string> PerfMapCandidates(string? recorded, int pid)
+        /// <summary>
+        /// Where a process's JIT file <paramref name="name"/> (perf-PID.map, jit-PID.dump) may be, in order: each --jit-dir,
+        /// the capture's directory, the path the capture recorded (under --symfs, then as is), then <see cref="SymbolOptions.JitMapDirectory"/>.
+        /// </summary>
+        private List<string> JitCandidates(string name, IEnumerable<string> recorded)
         {
             var list = new List<string>();
-            if (recorded is { Length: > 0 } && recorded.EndsWith(".map", StringComparison.Ordinal))
+            foreach (var d in options.JitDirs) list.Add(Path.Combine(d, name));
+            var file = profile.Source.File;
+            if (file is { Length: > 0 } && file != "-" && Path.GetDirectoryName(Path.GetFullPath(file)) is { } dir) list.Add(Path.Combine(dir, name));
+            foreach (var r in recorded)
             {
-                if (options.Symfs is { Length: > 0 } s) list.Add(Path.Join(s, recorded.TrimStart('/')));
-                list.Add(recorded);
+                if (options.Symfs is { Length: > 0 } s) list.Add(Path.Join(s, r.TrimStart('/')));
+                list.Add(r);
             }
-            if (pid > 0)
-            {
-                var name = FormattableString.Invariant($"perf-{pid}.map");
-                if (options.Symfs is { Length: > 0 } s) list.Add(Path.Join(s, options.JitMapDirectory.TrimStart('/'), name));
-                list.Add(Path.Combine(options.JitMapDirectory, name));
-            }
+            if (options.Symfs is { Length: > 0 } sf) list.Add(Path.Join(sf, options.JitMapDirectory.TrimStart('/'), name));
+            list.Add(Path.Combine(options.JitMapDirectory, name));
             return list;
         }
 
-        private SymbolTable? LoadPerfMap(IEnumerable<string> candidates, BinaryStats stats, bool quietWhenMissing = false)
+        private Dictionary<int, List<string>>? _jitDumpPaths;
+
+        /// <summary>The jitdump paths the capture recorded for a process: JITs mmap their jit-PID.dump so perf records it (perf's jit marker).</summary>
+        private List<string> RecordedJitDumps(int pid)
         {
-            string? tried = null;
+            if (_jitDumpPaths is null)
+            {
+                _jitDumpPaths = [];
+                foreach (var mp in profile.Mappings)
+                {
+                    var name = Path.GetFileName(mp.Path.AsSpan());
+                    if (!name.StartsWith("jit-", StringComparison.Ordinal) || !name.EndsWith(".dump", StringComparison.Ordinal)) continue;
+                    if (!int.TryParse(name[4..^5], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p)) continue;
+                    if (!_jitDumpPaths.TryGetValue(p, out var l)) _jitDumpPaths[p] = l = [];
+                    if (!l.Contains(mp.Path)) l.Add(mp.Path);
+                }
+            }
+            return _jitDumpPaths.TryGetValue(pid, out var list) ? list : [];
+        }
+
+        private (SymbolTable?, JitCodeMap?) LoadJit(string? recordedMap, int pid, BinaryStats stats, bool quietWhenMissing)
+        {
+            if (pid <= 0 && recordedMap is not null && MappingClassifier.IsPerfMapPath(recordedMap))
+                _ = int.TryParse(Path.GetFileName(recordedMap)[5..^4], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out pid);
+            if (pid <= 0) return (null, null);
+            var mapName = FormattableString.Invariant($"perf-{pid}.map");
+            var dumpName = FormattableString.Invariant($"jit-{pid}.dump");
+            var mapCandidates = JitCandidates(mapName, recordedMap is { Length: > 0 } && !SamePathText(recordedMap, Path.Combine(options.JitMapDirectory, mapName)) ? [recordedMap] : []);
+            var table = LoadPerfMap(mapCandidates, stats);
+            var (jit, dumpFile) = JitDumpOf(pid, stats);
+            if (table is not null && jit is not null) { stats.Route = SymbolRoute.PerfMapAndJitDump; stats.SymbolFile += " + " + dumpFile; }
+            else if (jit is not null) { stats.Route = SymbolRoute.JitDump; stats.SymbolFile = dumpFile; }
+            if (table is null && jit is null && !quietWhenMissing)
+                Problem(stats, MissingBinaryCounter, "missing JIT map: " + mapName + " or " + dumpName + " (looked in " + string.Join(", ", mapCandidates.Select(Path.GetDirectoryName).Distinct()) + "; --jit-dir DIR adds a place)");
+            return (table, jit);
+        }
+
+        private static bool SamePathText(string a, string b) => string.Equals(a, b, StringComparison.Ordinal);
+
+        private SymbolTable? LoadPerfMap(IEnumerable<string> candidates, BinaryStats stats)
+        {
             foreach (var p in candidates)
             {
-                tried ??= p;
                 if (!File.Exists(p)) continue;
                 try
                 {
@@ -311,13 +392,44 @@ public static class Symbolizer
                 catch (IOException e) { Problem(stats, SymbolProblemCounter, "cannot read " + p + ": " + e.Message); }
                 catch (UnauthorizedAccessException e) { Problem(stats, SymbolProblemCounter, "cannot read " + p + ": " + e.Message); }
             }
-            if (!quietWhenMissing && tried is not null) Problem(stats, MissingBinaryCounter, "missing JIT map: " + tried);
             return null;
         }
 
-        private void Problem(BinaryStats stats, string counter, string message)
+        private readonly Dictionary<int, (JitCodeMap? Map, string? File)> _jitDumps = [];
+
+        /// <summary>The jitdump of process <paramref name="pid"/>, loaded once; problems go to <paramref name="stats"/> (when given) and the diagnostics.</summary>
+        private (JitCodeMap? Map, string? File) JitDumpOf(int pid, BinaryStats? stats)
         {
-            stats.Messages.Add(message);
+            if (pid <= 0) return (null, null);
+            if (_jitDumps.TryGetValue(pid, out var cached)) return cached;
+            var name = FormattableString.Invariant($"jit-{pid}.dump");
+            return _jitDumps[pid] = LoadJitDump(JitCandidates(name, RecordedJitDumps(pid)), stats);
+        }
+
+        private (JitCodeMap?, string?) LoadJitDump(IEnumerable<string> candidates, BinaryStats? stats)
+        {
+            foreach (var p in candidates)
+            {
+                if (!File.Exists(p)) continue;
+                try
+                {
+                    var d = JitDump.Load(p);
+                    if (d.Damage is { } dmg)
+                        Problem(stats, JitDumpDamageCounter, FormattableString.Invariant($"jitdump damaged, read {d.Code.Count} code regions before: {dmg.Message}"));
+                    if (d.UnknownRecords > 0) profile.Diagnostics.Count(JitDumpUnknownRecordCounter, d.UnknownRecords);
+                    if (d.UnmatchedMoves > 0) profile.Diagnostics.Count(JitDumpUnmatchedMoveCounter, d.UnmatchedMoves);
+                    return (d.ToCodeMap(), p);
+                }
+                catch (CaptureFormatException e) { Problem(stats, SymbolProblemCounter, "bad jitdump: " + e.Message); }
+                catch (IOException e) { Problem(stats, SymbolProblemCounter, "cannot read " + p + ": " + e.Message); }
+                catch (UnauthorizedAccessException e) { Problem(stats, SymbolProblemCounter, "cannot read " + p + ": " + e.Message); }
+            }
+            return (null, null);
+        }
+
+        private void Problem(BinaryStats? stats, string counter, string message)
+        {
+            stats?.Messages.Add(message);
             profile.Diagnostics.Report(counter, message);
         }
 
@@ -469,6 +581,13 @@ public static class Symbolizer
             return true;
         }
 
+        private static Hit? JitHit(JitCodeMap? jit, ulong a, ulong adjust)
+        {
+            if (jit?.Find(a) is not { } jd) return null;
+            var src = jit.SourceOf(jd.Symbol.Start, a);
+            return new Hit(jd.Name, jd.Offset + adjust, src?.File, src?.Line ?? 0);
+        }
+
         public Hit? Resolve(Mapping? m, Location loc)
         {
             if (m is null) return null;
@@ -478,13 +597,29 @@ public static class Symbolizer
             {
                 case MappingKind.User or MappingKind.Vdso:
                 {
-                    if (o.Table is null) return null;
                     // perf map__map_ip: file offset = address − map start + pgoff; symbols are in file-offset space.
                     var off = loc.Address - m.Start + m.FileOffset;
-                    return o.Table.Find(off - adjust) is { } h ? new Hit(h.Name, h.Offset + adjust) : null;
+                    // Code a JIT announced in its jitdump inside a file's mapping (V8's embedded builtins in node's .text,
+                    // .NET ReadyToRun methods in a mapped .dll): perf inject maps each CODE_LOAD over the file's mapping, so
+                    // the jitdump's name wins there, when the capture recorded the process's jitdump (its mmap marker).
+                    if (m.Kind == MappingKind.User && RecordedJitDumps(m.Pid).Count > 0 && JitHit(JitDumpOf(m.Pid, null).Map, loc.Address - adjust, adjust) is { } jh)
+                    {
+                        if (!o.Stats.Found)
+                        {
+                            // A file that is no ELF (a .NET .dll) gets all its names from the jitdump: that is its route.
+                            o.Stats.Found = true;
+                            o.Stats.Route = SymbolRoute.JitDump;
+                            o.Stats.SymbolFile = JitDumpOf(m.Pid, null).File;
+                        }
+                        return jh;
+                    }
+                    return o.Table?.Find(off - adjust) is { } h ? new Hit(h.Name, h.Offset + adjust) : null;
                 }
                 case MappingKind.Jit or MappingKind.Anonymous:
-                    return o.Table?.Find(loc.Address - adjust) is { } j ? new Hit(j.Name, j.Offset + adjust) : null;
+                    // perf-PID.map first (what perf script shows without perf inject), then the jitdump for what it lacks.
+                    var a = loc.Address - adjust;
+                    if (o.Table?.Find(a) is { } j) return new Hit(j.Name, j.Offset + adjust);
+                    return JitHit(o.Jit, a, adjust);
                 case MappingKind.Kernel or MappingKind.KernelModule:
                     return Kernel()?.Find(loc.Address - adjust) is { } k ? new Hit(k.Name, k.Offset + adjust) : null;
                 default:
