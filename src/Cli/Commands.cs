@@ -12,12 +12,15 @@ public static partial class Commands
 
     private const string Usage = """
         usage:
-          stackweave convert INPUT... [-o OUT] [--format folded|perf-script|speedscope|csv|pprof] [options]
+          stackweave convert INPUT... [-o OUT] [--format folded|perf-script|speedscope|csv|pprof|svg|html] [options]
           stackweave info INPUT... [--json]
           stackweave script PERF_DATA [--raw] [--show-mmap-events] [--show-task-events] [--show-switch-events]
                             [--show-namespace-events] [--show-cgroup-events] [--show-lost-events] [-o OUT]
         folded options (as stackcollapse-perf.pl): --pid --tid --kernel --jit --addrs --all --event-filter EVENT (alias --event)
         speedscope options: --sampled (sampled profiles, not timelines)  --weight count|period  --event NAME  --all-events
+        svg options: --title TEXT  --width PX (1200)  --min-width PX (0.1)  --icicle  --diff BASE (red growth, blue shrinkage)
+                     (frames and weights as folded output; folded options apply)
+        html options: --title TEXT  --buckets N (2000 time buckets)  (every input its own lanes; folded options apply)
         csv options: --csv samples|stacks|functions|histograms (default samples)  --weight count|period  --event NAME  --all-events
         symbol options (as perf): --symfs DIR  --kallsyms FILE  --debug-dir DIR (repeatable)  --buildid-dir DIR (default ~/.debug)
                                   --demangle perf|full|none (default perf: as perf script; full: as c++filt)  --no-demangle
@@ -36,13 +39,14 @@ public static partial class Commands
         "--pid", "--tid", "--kernel", "--jit", "--addrs", "--all", "--salvage", "--verbose", "--json", "--raw",
         "--show-mmap-events", "--show-task-events", "--show-switch-events", "--show-namespace-events",
         "--show-cgroup-events", "--show-lost-events", "--help", "--no-demangle", "--sampled", "--all-events",
-        "--offsets",
+        "--offsets", "--icicle",
     };
 
     private static readonly HashSet<string> s_valued = new(StringComparer.Ordinal)
     {
         "-o", "--format", "--event-filter", "--symfs", "--kallsyms", "--debug-dir", "--buildid-dir", "--demangle", "--max-expansion", "--weight", "--csv",
         "--keys", "--map", "--bpftrace-line", "--bpftrace-clock", "--sample-type", "--label-frames",
+        "--title", "--width", "--min-width", "--diff", "--buckets",
     };
 
     private static readonly Dictionary<string, string> s_aliases = new(StringComparer.Ordinal)

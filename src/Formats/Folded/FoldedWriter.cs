@@ -42,6 +42,10 @@ public static class FoldedWriter
 
     /// <summary>As above; <paramref name="forceTextPath"/> builds and reads every header line's text (the reference the fast path must agree with).</summary>
     internal static List<KeyValuePair<string, UInt128>> Collapse(Profile profile, FoldedOptions options, out FoldedResult result, bool forceTextPath)
+        => Collapse(profile, options, out result, forceTextPath, null);
+
+    /// <summary>As above; when <paramref name="attribution"/> is given, records which output line (and weight) each counted sample went to.</summary>
+    internal static List<KeyValuePair<string, UInt128>> Collapse(Profile profile, FoldedOptions options, out FoldedResult result, bool forceTextPath, SampleAttribution? attribution)
     {
         var res = new FoldedResult();
         var fields = options.EffectiveFields;
@@ -115,6 +119,7 @@ public static class FoldedWriter
             if (vals.Length == 0 || vals[valueIndex] <= 0) continue;
             var key = ((long)pn << 33) | ((long)(samples.Stack(i) + 1) << 1);
             CollectionsMarshal.GetValueRefOrAddDefault(agg, key, out _) += (UInt128)(ulong)vals[valueIndex];
+            attribution?.Add(i, key, (UInt128)(ulong)vals[valueIndex]);
             res.SamplesWritten++;
         }
 
@@ -219,6 +224,7 @@ public static class FoldedWriter
             var withOffset = knownEvent ? eventOffset[evt] : (layout.FieldsOf(evt) & OutField.SymOff) != 0;
             var key = ((long)pname << 33) | ((long)(samples.Stack(i) + 1) << 1) | (withOffset ? 1L : 0L);
             CollectionsMarshal.GetValueRefOrAddDefault(agg, key, out _) += mPeriod;
+            attribution?.Add(i, key, mPeriod);
             res.SamplesWritten += rowSamples;
             pname = -1;
         }
@@ -257,6 +263,7 @@ public static class FoldedWriter
             var variantIndex = (withOffset ? 1 : 0) | (java ? 2 : 0);
             var textKey = ((long)pnId << 34) | ((long)variantIndex << 32) | (uint)(node + 1);
             CollectionsMarshal.GetValueRefOrAddDefault(byText, textKey, out _) += count;
+            attribution?.TextOfKey.Add(key, textKey);
         }
         var merged = new Dictionary<string, UInt128>(StringComparer.Ordinal);
         var sb = new StringBuilder();
@@ -272,9 +279,11 @@ public static class FoldedWriter
             if (sb.Length == 0) continue;
             var str = sb.ToString();
             merged[str] = merged.TryGetValue(str, out var c) ? c + count : count;
+            attribution?.LineOfText.Add(textKey, str);
         }
         var list = merged.ToList();
         list.Sort((a, b) => Utf8Order.Compare(a.Key, b.Key));
+        attribution?.Resolve(list);
         res.Lines = list.Count;
         result = res;
         return list;
@@ -360,6 +369,38 @@ public static class FoldedWriter
     internal static string FormatCount(UInt128 v)
         => v <= ulong.MaxValue ? ((ulong)v).ToString(CultureInfo.InvariantCulture)
             : ((double)v).ToString("G15", CultureInfo.InvariantCulture).Replace("E+", "e+", StringComparison.Ordinal);
+}
+
+/// <summary>Which folded line each counted sample went to, and with what weight (for writers with a time axis).</summary>
+internal sealed class SampleAttribution
+{
+    private readonly List<int> _samples = [];
+    private readonly List<long> _keys = [];
+    private readonly List<UInt128> _weights = [];
+    internal Dictionary<long, long> TextOfKey { get; } = new(MixedLongComparer.Instance);
+    internal Dictionary<long, string> LineOfText { get; } = [];
+    private int[] _lines = [];
+
+    /// <summary>Number of counted samples.</summary>
+    public int Count => _samples.Count;
+    /// <summary>The sample index (into the profile's samples) of the k-th counted sample.</summary>
+    public int Sample(int k) => _samples[k];
+    /// <summary>The weight the k-th counted sample added to its line.</summary>
+    public UInt128 Weight(int k) => _weights[k];
+    /// <summary>The output line (index into the collapsed list) of the k-th counted sample, -1 when its text was empty.</summary>
+    public int Line(int k) => _lines[k];
+
+    internal void Add(int sample, long key, UInt128 weight) { _samples.Add(sample); _keys.Add(key); _weights.Add(weight); }
+
+    internal void Resolve(List<KeyValuePair<string, UInt128>> lines)
+    {
+        var index = new Dictionary<string, int>(lines.Count, StringComparer.Ordinal);
+        for (var i = 0; i < lines.Count; i++) index[lines[i].Key] = i;
+        _lines = new int[_samples.Count];
+        for (var k = 0; k < _lines.Length; k++)
+            _lines[k] = TextOfKey.TryGetValue(_keys[k], out var t) && LineOfText.TryGetValue(t, out var s) && index.TryGetValue(s, out var l) ? l : -1;
+        TextOfKey.Clear(); LineOfText.Clear(); _keys.Clear();
+    }
 }
 
 /// <summary>Orders strings by their UTF-8 bytes (Perl's <c>cmp</c> on the script's byte strings).</summary>
