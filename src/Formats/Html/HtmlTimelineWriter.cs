@@ -64,7 +64,7 @@ public static class HtmlTimelineWriter
             for (var c = tree.FirstChild(n); c >= 0; c = tree.NextSibling(c)) kids.Add(c);
             for (var k = kids.Count - 1; k >= 0; k--) dfs.Push(kids[k]);
         }
-        foreach (var s in sorted) allLines[s] = pre[LeafOf(tree, s)];
+        foreach (var s in sorted) allLines[s] = pre[tree.Find(s)];
 
         // ---- the axis: earliest and latest placed time of samples, marks and windows ----
         long t0 = long.MaxValue, t1 = long.MinValue;
@@ -295,21 +295,6 @@ public static class HtmlTimelineWriter
     {
         output.Write(Encoding.UTF8.GetString(ms.GetBuffer(), 0, (int)ms.Length));
         ms.SetLength(0);
-    }
-
-    private static int LeafOf(FlameTree tree, string line)
-    {
-        // the node a line ends at: walk the names from the root
-        var node = 0;
-        var start = 0;
-        while (start <= line.Length)
-        {
-            var end = line.IndexOf(';', start);
-            if (end < 0) end = line.Length;
-            node = tree.ChildNamed(node, line[start..end]);
-            start = end + 1;
-        }
-        return node;
     }
 
     /// <summary>The earliest timestamp of a source (samples, marks, or its window's start), in its own clock; null when it has none.</summary>

@@ -78,7 +78,7 @@
 
   // the window's flame graph
   var svg = document.getElementById("flamegraph"), framesEl = document.getElementById("frames");
-  var total = new Float64Array(N), b0 = 0, b1 = B - 1;
+  var total = new Float64Array(N), self = new Float64Array(N), b0 = 0, b1 = B - 1;
   var view = new FlameView(framesEl, {
     full: W - 2 * XPAD, xpad: XPAD, total: function () { return total[0]; },
     details: details, matched: document.getElementById("matched"),
@@ -92,16 +92,18 @@
       if (lane.span && lane.span[0] <= to && lane.span[1] >= from)
         for (var u = 0; u < lane.untimed.length; u += 2) t[lane.untimed[u]] += lane.untimed[u + 1];
     }
+    self = t.slice();
     for (var n = N - 1; n > 0; n--) t[parent[n]] += t[n];
     return t;
   }
   function drawFlame() {
     total = totals(b0, b1);
     var per = total[0] > 0 ? (W - 2 * XPAD) / total[0] : 0, x = new Float64Array(N), next = new Float64Array(N), shown = new Uint8Array(N), maxD = 0;
-    x[0] = XPAD; next[0] = XPAD; shown[0] = total[0] > 0 ? 1 : 0;
+    // a frame's self weight first, then its children (flamegraph.pl's layout of sorted lines)
+    x[0] = XPAD; next[0] = XPAD + self[0] * per; shown[0] = total[0] > 0 ? 1 : 0;
     for (var n = 1; n < N; n++) {
       var p = parent[n];
-      x[n] = next[p]; next[p] += total[n] * per; next[n] = x[n];
+      x[n] = next[p]; next[p] += total[n] * per; next[n] = x[n] + self[n] * per;
       // frames narrower than 0.1 px are left out (flamegraph.pl's --minwidth default)
       shown[n] = shown[p] && total[n] > 0 && total[n] * per >= 0.1 ? 1 : 0;
       if (shown[n] && depth[n] > maxD) maxD = depth[n];

@@ -68,8 +68,28 @@ public sealed class FlameTree
             t.Add(stack, count, b, differential: true);
         }
         foreach (var (stack, b) in baseCounts)
-            if (!seen.Contains(stack) && b > t.MaxLineDelta) t.MaxLineDelta = b;
+        {
+            if (seen.Contains(stack)) continue;
+            if (b > t.MaxLineDelta) t.MaxLineDelta = b;
+            // a line only in the base still colours the frame it ends at, when the new profile drew that frame
+            if (t.Find(stack) is var node and > 0) t._selfDelta[node] -= (Int128)b;
+        }
         return t;
+    }
+
+    /// <summary>The node of a folded path (<c>frame;frame</c>), -1 when the tree has none.</summary>
+    public int Find(string stack)
+    {
+        var node = 0;
+        var start = 0;
+        while (start <= stack.Length && node >= 0)
+        {
+            var end = stack.IndexOf(';', start);
+            if (end < 0) end = stack.Length;
+            node = ChildNamed(node, stack[start..end]);
+            start = end + 1;
+        }
+        return node;
     }
 
     private void Add(string stack, UInt128 count, UInt128 baseCount, bool differential)

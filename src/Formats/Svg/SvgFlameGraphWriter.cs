@@ -108,7 +108,10 @@ public static class SvgFlameGraphWriter
 
             // children, with runs of too-narrow siblings merged into one placeholder (or left out when the run is narrow too)
             children.Clear();
-            var start = it.Start;
+            // the frame's own (self) weight comes first, then its children, as flamegraph.pl lays out sorted lines
+            UInt128 below = 0;
+            for (var c = tree.FirstChild(node); c >= 0; c = tree.NextSibling(c)) below += tree.Total(c);
+            var start = it.Start + (tree.Total(node) - below);
             UInt128 runStart = 0, runWeight = 0;
             var runCount = 0;
             for (var c = tree.FirstChild(node); c >= 0; c = tree.NextSibling(c))
