@@ -18,7 +18,8 @@ public static partial class Commands
                             [--show-namespace-events] [--show-cgroup-events] [--show-lost-events] [-o OUT]
         folded options (as stackcollapse-perf.pl): --pid --tid --kernel --jit --addrs --all --event-filter EVENT (alias --event)
         speedscope options: --sampled (sampled profiles, not timelines)  --weight count|period  --event NAME  --all-events
-        svg options: --title TEXT  --width PX (1200)  --min-width PX (0.1)  --icicle  --diff BASE (red growth, blue shrinkage)
+        svg options: --title TEXT  --width PX (1200)  --min-width PX (0.1)  --max-frames N (10000; 0 = all)  --icicle
+                     --diff BASE (differential: red growth, blue shrinkage)
                      (frames and weights as folded output; folded options apply)
         html options: --title TEXT  --buckets N (2000 time buckets)  (every input its own lanes; folded options apply)
         csv options: --csv samples|stacks|functions|histograms (default samples)  --weight count|period  --event NAME  --all-events
@@ -46,7 +47,7 @@ public static partial class Commands
     {
         "-o", "--format", "--event-filter", "--symfs", "--kallsyms", "--debug-dir", "--buildid-dir", "--demangle", "--max-expansion", "--weight", "--csv",
         "--keys", "--map", "--bpftrace-line", "--bpftrace-clock", "--sample-type", "--label-frames",
-        "--title", "--width", "--min-width", "--diff", "--buckets",
+        "--title", "--width", "--min-width", "--max-frames", "--diff", "--buckets",
     };
 
     private static readonly Dictionary<string, string> s_aliases = new(StringComparer.Ordinal)

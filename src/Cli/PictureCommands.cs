@@ -36,7 +36,7 @@ public static partial class Commands
         var options = new SvgOptions
         {
             Folded = folded, Title = a.Value("--title"), Width = Number(a, "--width", 1200), MinWidth = Number(a, "--min-width", 0.1),
-            Icicle = a.Has("--icicle"), CountName = CountName(profile, folded.ValueIndex),
+            Icicle = a.Has("--icicle"), CountName = CountName(profile, folded.ValueIndex), MaxFrames = (int)Math.Clamp(a.Int("--max-frames", 10_000), 0, int.MaxValue),
         };
         Profile? baseProfile = null;
         if (a.Value("--diff") is { } basePath)
@@ -50,7 +50,7 @@ public static partial class Commands
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         if (result.Folded?.SkippedNote() is { } note) ctx.Stderr.WriteLine("stackweave: " + note);
         if (a.Has("--verbose"))
-            ctx.Stderr.WriteLine(FormattableString.Invariant($"stackweave: svg: {result.Frames} frames, {result.Merged} placeholders for narrow runs, {result.Omitted} frames narrower than {options.MinWidth} px left out"));
+            ctx.Stderr.WriteLine(FormattableString.Invariant($"stackweave: svg: {result.Frames} frames, {result.Merged} placeholders for narrow runs, {result.Omitted} frames narrower than {result.EffectiveMinWidth:0.###} px left out"));
     }
 
     private static void WriteHtml(RunContext ctx, List<Profile> profiles, OutputTarget target)

@@ -65,6 +65,18 @@ public static class HtmlTimelineWriter
             for (var k = kids.Count - 1; k >= 0; k--) dfs.Push(kids[k]);
         }
         foreach (var s in sorted) allLines[s] = pre[tree.Find(s)];
+        // from here on a line is its node: the line texts (the bulk of the memory) can go
+        var nodesOfLines = new List<int[]>();
+        for (var s = 0; s < perSource.Count; s++)
+        {
+            var lines = perSource[s].Lines;
+            var nodeOfLine = new int[lines.Count];
+            for (var i = 0; i < lines.Count; i++) nodeOfLine[i] = allLines[lines[i].Key];
+            nodesOfLines.Add(nodeOfLine);
+            lines.Clear();
+        }
+        allLines.Clear();
+        sorted.Clear();
 
         // ---- the axis: earliest and latest placed time of samples, marks and windows ----
         long t0 = long.MaxValue, t1 = long.MinValue;
@@ -95,9 +107,8 @@ public static class HtmlTimelineWriter
         }
         for (var s = 0; s < perSource.Count; s++)
         {
-            var (p, pl, lines, att) = perSource[s];
-            var nodeOfLine = new int[lines.Count];
-            for (var i = 0; i < lines.Count; i++) nodeOfLine[i] = allLines[lines[i].Key];
+            var (p, pl, _, att) = perSource[s];
+            var nodeOfLine = nodesOfLines[s];
             for (var k = 0; k < att.Count; k++)
             {
                 var line = att.Line(k);
@@ -178,7 +189,7 @@ public static class HtmlTimelineWriter
             w0.Write("\"><div class=\"label\" title=\"");
             w0.Write(HtmlAttr(p.Source.File + " — " + threadText));
             w0.Write("\"><b>");
-            w0.Write(HtmlText(Path.GetFileName(p.Source.File)));
+            w0.Write(HtmlText(ShortName(p.Source.File)));
             w0.Write("</b> ");
             w0.Write(HtmlText(threadText));
             w0.Write("</div><canvas></canvas></div>\n");
@@ -218,8 +229,9 @@ public static class HtmlTimelineWriter
             // frames: pre-order nodes; node 0 is the root "all"
             var names = new Dictionary<string, int>(StringComparer.Ordinal);
             var nameList = new List<string>();
-            j.WriteStartArray("parent");
-            foreach (var n in order) j.WriteNumberValue(tree.Parent(n) < 0 ? -1 : pre[tree.Parent(n)]);
+            // parents as distances back in pre-order (mostly 1: the previous node), which keeps the page small
+            j.WriteStartArray("parentBack");
+            for (var k = 0; k < order.Count; k++) j.WriteNumberValue(tree.Parent(order[k]) < 0 ? 0 : k - pre[tree.Parent(order[k])]);
             j.WriteEndArray();
             j.WriteStartArray("name");
             foreach (var n in order)
@@ -232,23 +244,32 @@ public static class HtmlTimelineWriter
             j.WriteStartArray("names");
             foreach (var s in nameList) j.WriteStringValue(s);
             j.WriteEndArray();
+            // one fill per name (the colour depends on the name alone below the root)
             j.WriteStartArray("fills");
-            foreach (var n in order) j.WriteStringValue(colors.Fill(tree.Name(n), tree.Depth(n)));
+            foreach (var name in nameList) j.WriteStringValue(colors.Fill(name, 1));
             j.WriteEndArray();
             j.WriteStartArray("lanes");
             foreach (var lane in lanes)
             {
                 j.WriteStartObject();
                 j.WriteNumber("source", lane.Source);
+                // cells grouped by bucket: bucket, number of stacks, then (node, weight) for each
                 j.WriteStartArray("cells");
                 var keys = lane.Cells.Keys.ToArray();
                 Array.Sort(keys);
-                foreach (var k in keys)
+                for (var a = 0; a < keys.Length;)
                 {
-                    j.WriteNumberValue(k >> 32);
-                    j.WriteNumberValue((int)(uint)k);
-                    WriteWeight(j, lane.Cells[k]);
-                    cells++;
+                    var b = keys[a] >> 32;
+                    var e = a;
+                    while (e < keys.Length && keys[e] >> 32 == b) e++;
+                    j.WriteNumberValue(b);
+                    j.WriteNumberValue(e - a);
+                    for (; a < e; a++)
+                    {
+                        j.WriteNumberValue((int)(uint)keys[a]);
+                        WriteWeight(j, lane.Cells[keys[a]]);
+                        cells++;
+                    }
                 }
                 j.WriteEndArray();
                 if (lane.Thread == UntimedLane)
@@ -331,6 +352,13 @@ public static class HtmlTimelineWriter
             Pid = o.Pid, Tid = o.Tid, Kernel = o.Kernel, Jit = o.Jit, All = o.All, Addrs = o.Addrs, EventFilter = o.EventFilter,
             InputFields = o.InputFields, ValueIndex = index, StoredNames = o.StoredNames, Offsets = o.Offsets, TextRules = o.TextRules,
         };
+    }
+
+    /// <summary>A file's last two path parts (captures are often all named perf.data).</summary>
+    private static string ShortName(string file)
+    {
+        var dir = Path.GetFileName(Path.GetDirectoryName(file));
+        return string.IsNullOrEmpty(dir) ? Path.GetFileName(file) : dir + "/" + Path.GetFileName(file);
     }
 
     private static string ThreadLabel(ThreadInfo t)

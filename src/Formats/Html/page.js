@@ -1,10 +1,20 @@
 // Stackweave timeline page: lanes (flame charts per time bucket, marks, windows), the time brush and the window's flame graph.
 (function () {
   var D = JSON.parse(document.getElementById("data").textContent);
-  var B = D.buckets, N = D.parent.length, LABEL = 240, XPAD = 10, FH = 16;
+  var B = D.buckets, N = D.parentBack.length, LABEL = 240, XPAD = 10, FH = 16;
   var W = D.width, PLOT = Math.max(200, W - LABEL);
-  var parent = D.parent, depth = new Int32Array(N);
-  for (var i = 1; i < N; i++) depth[i] = depth[parent[i]] + 1;
+  var parent = new Int32Array(N), depth = new Int32Array(N), fill = new Array(N);
+  parent[0] = -1;
+  fill[0] = "rgb(205,205,205)";
+  for (var i = 1; i < N; i++) { parent[i] = i - D.parentBack[i]; depth[i] = depth[parent[i]] + 1; fill[i] = D.fills[D.name[i]]; }
+  // each cell list: bucket, count, then count (node, weight) pairs
+  function eachCell(cells, fn) {
+    for (var i = 0; i < cells.length;) {
+      var b = cells[i], k = cells[i + 1];
+      i += 2;
+      for (var e = i + 2 * k; i < e; i += 2) fn(b, cells[i], cells[i + 1]);
+    }
+  }
   var laneEls = document.querySelectorAll("#lanes .lane");
   var timeline = document.getElementById("timeline"), brush = document.getElementById("brush"), sel = brush.querySelector(".sel");
   var axis = document.getElementById("axis");
@@ -23,14 +33,15 @@
 
   function esc(s) { return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"); }
 
+  var dragFrom = null;
+
   // one lane: the heaviest stack of each bucket as a flame chart (root row at the top), marks as ticks, a window as a span
   function drawLane(el, lane) {
     var c = el.querySelector("canvas"), cells = lane.cells, maxD = 0, best = {}, bestW = {};
-    for (var i = 0; i < cells.length; i += 3) {
-      var b = cells[i], n = cells[i + 1], w = cells[i + 2];
+    eachCell(cells, function (b, n, w) {
       if (!(b in bestW) || w > bestW[b]) { bestW[b] = w; best[b] = n; }
       if (depth[n] > maxD) maxD = depth[n];
-    }
+    });
     var row = maxD > 0 ? Math.max(1, Math.min(6, Math.floor(120 / maxD))) : 0;
     var h = Math.max(24, maxD * row);
     c.width = PLOT; c.height = h;
@@ -40,7 +51,7 @@
     for (var key in best) {
       var bb = Number(key), x = bb * colW;
       for (var n = best[key]; n > 0; n = parent[n]) {
-        g.fillStyle = D.fills[n];
+        g.fillStyle = fill[n];
         g.fillRect(x, (depth[n] - 1) * row, Math.max(1, colW), Math.max(1, row - (row > 2 ? 0.5 : 0)));
       }
     }
@@ -66,10 +77,12 @@
 
   // hover: what a lane shows at that time
   var details = document.getElementById("details");
-  document.getElementById("lanes").addEventListener("mousemove", function (e) {
-    var lane = e.target.closest(".lane");
-    if (!lane || e.target.tagName !== "CANVAS") return;
-    var b = Math.min(B - 1, Math.max(0, Math.floor(e.offsetX / PLOT * B))), text = secs(b) + ": ";
+  brush.addEventListener("mousemove", function (e) {
+    if (dragFrom !== null) return;
+    var under = document.elementsFromPoint(e.clientX, e.clientY), lane = null;
+    for (var i = 0; i < under.length && !lane; i++) if (under[i].classList && under[i].classList.contains("lane")) lane = under[i];
+    if (!lane) return;
+    var b = bucketAt(e), text = lane.getAttribute("data-thread") + " @ " + secs(b) + ": ";
     var n = lane.__best[b];
     if (n !== undefined) text += D.names[D.name[n]];
     for (var m = 0; m < lane.__marks.length; m += 3) if (lane.__marks[m] === b) text += " | " + lane.__marks[m + 1] + " × " + lane.__marks[m + 2];
@@ -88,7 +101,7 @@
     var t = new Float64Array(N);
     for (var l = 0; l < D.lanes.length; l++) {
       var lane = D.lanes[l], c = lane.cells;
-      for (var i = 0; i < c.length; i += 3) if (c[i] >= from && c[i] <= to) t[c[i + 1]] += c[i + 2];
+      eachCell(c, function (b, n, w) { if (b >= from && b <= to) t[n] += w; });
       if (lane.span && lane.span[0] <= to && lane.span[1] >= from)
         for (var u = 0; u < lane.untimed.length; u += 2) t[lane.untimed[u]] += lane.untimed[u + 1];
     }
@@ -115,7 +128,7 @@
       var pct = (100 * total[n] / total[0]).toFixed(2), e = esc(name);
       out.push('<g class="frame" data-name="' + e + '" data-weight="' + total[n] + '" data-depth="' + depth[n] + '"><title>' + e + " (" +
         total[n].toLocaleString("en-US") + ", " + pct + '%)</title><rect x="' + x[n].toFixed(2) + '" y="' + y + '" width="' + w.toFixed(2) +
-        '" height="' + (FH - 1) + '" fill="' + D.fills[n] + '"></rect><text x="' + (x[n] + 3).toFixed(2) + '" y="' + (y + 11.5) + '"></text></g>');
+        '" height="' + (FH - 1) + '" fill="' + fill[n] + '"></rect><text x="' + (x[n] + 3).toFixed(2) + '" y="' + (y + 11.5) + '"></text></g>');
     }
     svg.setAttribute("height", height);
     svg.setAttribute("width", W);
@@ -135,7 +148,6 @@
   }
 
   // the brush: drag across the lanes; a click on a window's span selects that window
-  var dragFrom = null;
   function bucketAt(e) { var r = brush.getBoundingClientRect(); return Math.min(B - 1, Math.max(0, Math.floor((e.clientX - r.left) / PLOT * B))); }
   brush.addEventListener("mousedown", function (e) { dragFrom = bucketAt(e); e.preventDefault(); });
   window.addEventListener("mousemove", function (e) {

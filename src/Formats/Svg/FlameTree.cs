@@ -10,30 +10,34 @@ namespace Stackweave.Formats.Svg;
 public sealed class FlameTree
 {
     private readonly List<int> _parent = [-1];
-    private readonly List<string> _name = ["all"];
+    private readonly List<int> _name = [0];
     private readonly List<int> _depth = [0];
     private readonly List<UInt128> _total = [0];
-    private readonly List<UInt128> _base = [0];
-    private readonly List<Int128> _selfDelta = [0];
+    private readonly List<UInt128> _base = [];      // differential trees only
+    private readonly List<Int128> _selfDelta = [];  // differential trees only
     private readonly List<int> _firstChild = [-1];
     private readonly List<int> _lastChild = [-1];
     private readonly List<int> _next = [-1];
-    private readonly Dictionary<(int Parent, string Name), int> _children = [];
+    // children by (parent, name id) packed in a long; names interned once (looked up by span, no substring per frame)
+    private readonly Dictionary<long, int> _children = [];
+    private readonly List<string> _names = ["all"];
+    private readonly Dictionary<string, int> _nameIds = new(StringComparer.Ordinal) { ["all"] = 0 };
+    private bool _differential;
 
     /// <summary>Number of nodes, the root included.</summary>
     public int Count => _parent.Count;
     /// <summary>Parent of a node (-1 for the root).</summary>
     public int Parent(int node) => _parent[node];
     /// <summary>Frame name of a node ("all" for the root).</summary>
-    public string Name(int node) => _name[node];
+    public string Name(int node) => _names[_name[node]];
     /// <summary>Depth of a node (the root is 0, a folded line's first frame 1).</summary>
     public int Depth(int node) => _depth[node];
     /// <summary>Summed count of the lines through a node.</summary>
     public UInt128 Total(int node) => _total[node];
     /// <summary>Summed base count of the lines through a node (differential graphs).</summary>
-    public UInt128 BaseTotal(int node) => _base[node];
+    public UInt128 BaseTotal(int node) => _differential ? _base[node] : 0;
     /// <summary>Sum of (count − base count) of the lines ending exactly at a node: what flamegraph.pl colours a differential frame by.</summary>
-    public Int128 SelfDelta(int node) => _selfDelta[node];
+    public Int128 SelfDelta(int node) => _differential ? _selfDelta[node] : 0;
     /// <summary>First child of a node, -1 when none.</summary>
     public int FirstChild(int node) => _firstChild[node];
     /// <summary>Next sibling of a node, -1 when none.</summary>
@@ -59,7 +63,9 @@ public sealed class FlameTree
     {
         var baseCounts = new Dictionary<string, UInt128>(StringComparer.Ordinal);
         foreach (var (stack, count) in baseLines) CollectionsMarshal.GetValueRefOrAddDefault(baseCounts, stack, out _) += count;
-        var t = new FlameTree();
+        var t = new FlameTree { _differential = true };
+        t._base.Add(0);
+        t._selfDelta.Add(0);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (stack, count) in lines)
         {
@@ -81,13 +87,15 @@ public sealed class FlameTree
     public int Find(string stack)
     {
         var node = 0;
-        var start = 0;
-        while (start <= stack.Length && node >= 0)
+        var rest = stack.AsSpan();
+        var lookup = _nameIds.GetAlternateLookup<ReadOnlySpan<char>>();
+        while (node >= 0)
         {
-            var end = stack.IndexOf(';', start);
-            if (end < 0) end = stack.Length;
-            node = ChildNamed(node, stack[start..end]);
-            start = end + 1;
+            var end = rest.IndexOf(';');
+            var name = end < 0 ? rest : rest[..end];
+            node = lookup.TryGetValue(name, out var id) && _children.TryGetValue(Key(node, id), out var c) ? c : -1;
+            if (end < 0) break;
+            rest = rest[(end + 1)..];
         }
         return node;
     }
@@ -96,17 +104,25 @@ public sealed class FlameTree
     {
         var node = 0;
         _total[0] += count;
-        _base[0] += baseCount;
-        var start = 0;
-        while (start <= stack.Length)
+        if (differential) _base[0] += baseCount;
+        var rest = stack.AsSpan();
+        var lookup = _nameIds.GetAlternateLookup<ReadOnlySpan<char>>();
+        while (true)
         {
-            var end = stack.IndexOf(';', start);
-            if (end < 0) end = stack.Length;
-            var name = stack[start..end];
-            node = Child(node, name);
+            var end = rest.IndexOf(';');
+            var name = end < 0 ? rest : rest[..end];
+            if (!lookup.TryGetValue(name, out var id))
+            {
+                id = _names.Count;
+                var str = name.ToString();
+                _names.Add(str);
+                _nameIds.Add(str, id);
+            }
+            node = Child(node, id);
             _total[node] += count;
-            _base[node] += baseCount;
-            start = end + 1;
+            if (differential) _base[node] += baseCount;
+            if (end < 0) break;
+            rest = rest[(end + 1)..];
         }
         if (differential)
         {
@@ -117,17 +133,21 @@ public sealed class FlameTree
         }
     }
 
-    /// <summary>The child of <paramref name="parent"/> named <paramref name="name"/>, -1 when there is none.</summary>
-    public int ChildNamed(int parent, string name) => _children.TryGetValue((parent, name), out var c) ? c : -1;
+    private static long Key(int parent, int nameId) => ((long)parent << 32) | (uint)nameId;
 
-    private int Child(int parent, string name)
+    /// <summary>The child of <paramref name="parent"/> named <paramref name="name"/>, -1 when there is none.</summary>
+    public int ChildNamed(int parent, string name)
+        => _nameIds.TryGetValue(name, out var id) && _children.TryGetValue(Key(parent, id), out var c) ? c : -1;
+
+    private int Child(int parent, int nameId)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_children, (parent, name), out var exists);
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_children, Key(parent, nameId), out var exists);
         if (exists) return slot;
         var id = _parent.Count;
         slot = id;
-        _parent.Add(parent); _name.Add(name); _depth.Add(_depth[parent] + 1);
-        _total.Add(0); _base.Add(0); _selfDelta.Add(0);
+        _parent.Add(parent); _name.Add(nameId); _depth.Add(_depth[parent] + 1);
+        _total.Add(0);
+        if (_differential) { _base.Add(0); _selfDelta.Add(0); }
         _firstChild.Add(-1); _lastChild.Add(-1); _next.Add(-1);
         if (_lastChild[parent] < 0) _firstChild[parent] = id; else _next[_lastChild[parent]] = id;
         _lastChild[parent] = id;

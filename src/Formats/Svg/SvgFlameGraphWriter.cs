@@ -53,6 +53,16 @@ public static class SvgFlameGraphWriter
         var full = width - 2 * XPad;
         var perWeight = total == 0 ? 0 : full / (double)total;
         var minWidth = options.MinWidth;
+        if (options.MaxFrames > 0 && tree.Count > options.MaxFrames && perWeight > 0)
+        {
+            // raise the minimum width so that at most MaxFrames tree nodes are wide enough (a parent is never narrower than its child)
+            var widths = new double[tree.Count];
+            for (var n = 0; n < widths.Length; n++) widths[n] = (double)tree.Total(n) * perWeight;
+            Array.Sort(widths);
+            var cut = Math.BitIncrement(widths[widths.Length - 1 - options.MaxFrames]);
+            if (cut > minWidth) minWidth = cut;
+        }
+        result.EffectiveMinWidth = minWidth;
         var countName = options.CountName ?? "samples";
         var title = options.Title ?? (differential ? "Differential Flame Graph" : options.Icicle ? "Icicle Graph" : "Flame Graph");
 
@@ -192,12 +202,14 @@ public static class SvgFlameGraphWriter
             sb.Append("; ").Append(dd.Delta > 0 ? "+" : "").Append(pct.ToString("F2", CultureInfo.InvariantCulture)).Append('%');
         }
         sb.Append(")</title><rect x=\"").Append(Num(x)).Append("\" y=\"").Append(Num(y1)).Append("\" width=\"").Append(Num(fw))
-          .Append("\" height=\"").Append(Num(y2 - y1)).Append("\" fill=\"").Append(fill).Append("\"/><text x=\"").Append(Num(x + 3))
-          .Append("\" y=\"").Append(Num((y1 + y2) / 2 + 3 + 1)).Append("\">");
-        // a label fits when at least 3 characters do (flamegraph.pl: chars = width / (fontsize * fontwidth), "name.." when cut)
+          .Append("\" height=\"").Append(Num(y2 - y1)).Append("\" fill=\"").Append(fill).Append("\"/>");
+        // a label fits when at least 3 characters do (flamegraph.pl: chars = width / (fontsize * fontwidth), "name.." when cut);
+        // frames too narrow for one get no text element (the script adds it when a zoom widens them)
         var chars = (int)(fw / (FontSize * FontWidth));
-        if (chars >= 3) sb.Append(Escape(name.Length <= chars ? name : name[..(chars - 2)] + ".."));
-        sb.Append("</text></g>\n");
+        if (chars >= 3)
+            sb.Append("<text x=\"").Append(Num(x + 3)).Append("\" y=\"").Append(Num((y1 + y2) / 2 + 3 + 1)).Append("\">")
+              .Append(Escape(name.Length <= chars ? name : name[..(chars - 2)] + "..")).Append("</text>");
+        sb.Append("</g>\n");
         w.Write(sb);
     }
 

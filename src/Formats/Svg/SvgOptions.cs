@@ -13,6 +13,8 @@ public sealed class SvgOptions
     public double Width { get; set; } = 1200;
     /// <summary>Frames narrower than this many pixels are merged with narrow neighbours or left out. Default 0.1 (flamegraph.pl --minwidth).</summary>
     public double MinWidth { get; set; } = 0.1;
+    /// <summary>At most this many frames of the tree are drawn: the minimum width is raised until no more are wide enough (0: no limit). Default 10,000, which keeps a file under about 4 MB.</summary>
+    public int MaxFrames { get; set; } = 10_000;
     /// <summary>Draw root at the top, stacks growing down (flamegraph.pl --inverted). Default false.</summary>
     public bool Icicle { get; set; }
     /// <summary>What a weight counts, in tooltips; null: "samples" (flamegraph.pl --countname).</summary>
@@ -28,6 +30,8 @@ public sealed class SvgResult
     public int Omitted { get; internal set; }
     /// <summary>Placeholders standing for runs of narrow sibling frames.</summary>
     public int Merged { get; internal set; }
+    /// <summary>The minimum width applied, in pixels (the option, or higher under <see cref="SvgOptions.MaxFrames"/>).</summary>
+    public double EffectiveMinWidth { get; internal set; }
     /// <summary>Total weight (the root's).</summary>
     public UInt128 Total { get; internal set; }
     /// <summary>What the folded pass kept and skipped (null when drawn from lines).</summary>

@@ -5,8 +5,15 @@ function FlameView(root, cfg) {
   var fr = [], zoomed = -1, term = "";
   var view = this;
   function label(f, w) {
-    if (!f.t) return;
     var chars = Math.floor(w / (FONT * FONTW));
+    if (!f.t) {
+      if (chars < 3) return;
+      // narrow frames come without a text element: add one when a zoom widens them
+      f.t = document.createElementNS("http://www.w3.org/2000/svg", "text");
+      f.t.setAttribute("y", (Number(f.r.getAttribute("y")) + Number(f.r.getAttribute("height")) / 2 + 4).toFixed(2));
+      f.t.setAttribute("x", (Number(f.r.getAttribute("x")) + 3).toFixed(2));
+      f.g.appendChild(f.t);
+    }
     f.t.textContent = chars < 3 ? "" : (f.name.length <= chars ? f.name : f.name.substring(0, chars - 2) + "..");
   }
   view.load = function () {

@@ -44,7 +44,7 @@ public class SvgFlameGraphTests
         Assert.True(want.Count > 1, "no folded lines for " + input);
 
         // every frame kept (--min-width 0): the frames are exactly the folded paths, with their weights
-        var svg = CliRunner.Run(Args(input, extra, "svg", "--min-width", "0"));
+        var svg = CliRunner.Run(Args(input, extra, "svg", "--min-width", "0", "--max-frames", "0"));
         Assert.True(svg.ExitCode == 0, svg.Stderr);
         var frames = PictureFrames.FromStackweave(svg.Stdout);
         var got = PictureFrames.ByPath(frames);
@@ -64,7 +64,7 @@ public class SvgFlameGraphTests
     [Fact]
     public void Frames_equal_flamegraph_pl_on_the_same_folded_stacks()
     {
-        var svg = CliRunner.Run(Args("go-fp/perf.data", "", "svg", "--min-width", "0"));
+        var svg = CliRunner.Run(Args("go-fp/perf.data", "", "svg", "--min-width", "0", "--max-frames", "0"));
         Assert.True(svg.ExitCode == 0, svg.Stderr);
         var mine = PictureFrames.FromStackweave(svg.Stdout);
         var theirs = PictureFrames.FromFlameGraphPl(File.ReadAllText(RepoPaths.TestData("pictures", "go-fp.flamegraph.svg")), inverted: false);
@@ -78,7 +78,7 @@ public class SvgFlameGraphTests
     [Fact]
     public void Icicle_frames_equal_flamegraph_pl_inverted_and_kernel_frames_are_orange()
     {
-        var svg = CliRunner.Run(Args("cpp-fp/perf.data", "--kernel", "svg", "--min-width", "0", "--icicle"));
+        var svg = CliRunner.Run(Args("cpp-fp/perf.data", "--kernel", "svg", "--min-width", "0", "--max-frames", "0", "--icicle"));
         Assert.True(svg.ExitCode == 0, svg.Stderr);
         var mine = PictureFrames.FromStackweave(svg.Stdout);
         var theirs = PictureFrames.FromFlameGraphPl(File.ReadAllText(RepoPaths.TestData("pictures", "cpp-fp-kernel.icicle.flamegraph.svg")), inverted: true);
@@ -100,7 +100,7 @@ public class SvgFlameGraphTests
     public void Differential_graph_equals_difffolded_and_flamegraph_pl()
     {
         // go-fp is the new profile, zstd/ (the same program) the base: difffolded.pl zstd go-fp | flamegraph.pl
-        var svg = CliRunner.Run(Args("go-fp/perf.data", "", "svg", "--min-width", "0", "--diff", RepoPaths.TestData("zstd", "perf.data")));
+        var svg = CliRunner.Run(Args("go-fp/perf.data", "", "svg", "--min-width", "0", "--max-frames", "0", "--diff", RepoPaths.TestData("zstd", "perf.data")));
         Assert.True(svg.ExitCode == 0, svg.Stderr);
         var mine = PictureFrames.FromStackweave(svg.Stdout);
         var theirs = PictureFrames.FromFlameGraphPl(File.ReadAllText(RepoPaths.TestData("pictures", "zstd-go-fp.diff.flamegraph.svg")), inverted: false);
