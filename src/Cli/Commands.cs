@@ -12,13 +12,17 @@ public static partial class Commands
 
     private const string Usage = """
         usage:
-          stackweave convert INPUT... [-o OUT] [--format folded|perf-script|speedscope|csv|pprof] [options]
+          stackweave convert INPUT... [-o OUT] [--format folded|perf-script|speedscope|csv|pprof|svg|html] [options]
           stackweave info INPUT... [--json]
           stackweave script PERF_DATA [--raw] [--show-mmap-events] [--show-task-events] [--show-switch-events]
                             [--show-namespace-events] [--show-cgroup-events] [--show-lost-events] [--inline] [-o OUT]
         folded options (as stackcollapse-perf.pl): --pid --tid --kernel --jit --addrs --all --event-filter EVENT (alias --event)
                                                    --inline (inlined frames from DWARF, named as addr2line -f -C names them)
         speedscope options: --sampled (sampled profiles, not timelines)  --weight count|period  --event NAME  --all-events
+        svg options: --title TEXT  --width PX (1200)  --min-width PX (0.1)  --max-frames N (10000; 0 = all)  --icicle
+                     --diff BASE (differential: red growth, blue shrinkage)
+                     (frames and weights as folded output; folded options apply)
+        html options: --title TEXT  --buckets N (2000 time buckets)  (every input its own lanes; folded options apply)
         csv options: --csv samples|stacks|functions|histograms (default samples)  --weight count|period  --event NAME  --all-events
         symbol options (as perf): --symfs DIR  --kallsyms FILE  --debug-dir DIR (repeatable)  --buildid-dir DIR (default ~/.debug)
                                   --debuginfod-cache DIR (default $DEBUGINFOD_CACHE_PATH or ~/.cache/debuginfod_client)
@@ -40,7 +44,7 @@ public static partial class Commands
         "--pid", "--tid", "--kernel", "--jit", "--addrs", "--all", "--salvage", "--verbose", "--json", "--raw",
         "--show-mmap-events", "--show-task-events", "--show-switch-events", "--show-namespace-events",
         "--show-cgroup-events", "--show-lost-events", "--help", "--no-demangle", "--sampled", "--all-events",
-        "--offsets", "--inline",
+        "--offsets", "--inline", "--icicle",
         "--no-unwind",
     };
 
@@ -48,6 +52,7 @@ public static partial class Commands
     {
         "-o", "--format", "--event-filter", "--symfs", "--kallsyms", "--debug-dir", "--buildid-dir", "--debuginfod-cache", "--jit-dir", "--demangle", "--max-expansion", "--weight", "--csv",
         "--keys", "--map", "--bpftrace-line", "--bpftrace-clock", "--sample-type", "--label-frames",
+        "--title", "--width", "--min-width", "--max-frames", "--diff", "--buckets",
     };
 
     private static readonly Dictionary<string, string> s_aliases = new(StringComparer.Ordinal)

@@ -20,8 +20,6 @@ public static partial class Commands
         (".csv", "csv"), (".svg", "svg"), (".html", "html"), (".perf-script", "perf-script"), (".script", "perf-script"),
     ];
 
-    private static readonly string[] s_laterFormats = ["svg", "html"];
-
     private static string OutputFormat(CliArgs a)
     {
         var f = a.Value("--format");
@@ -34,9 +32,8 @@ public static partial class Commands
                     if (o.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) { f = format; break; }
         }
         if (a.Value("--csv") is not null && f != "csv") throw new UsageException($"--csv chooses a CSV table; the output format here is {f}");
-        if (f is "folded" or "perf-script" or "speedscope" or "csv" or "pprof") return f;
-        if (Array.IndexOf(s_laterFormats, f) >= 0) throw new UsageException($"output format '{f}' is not available in this version (folded, perf-script, speedscope, csv, pprof are)");
-        throw new UsageException($"unknown output format '{f}' (folded, perf-script, speedscope, csv, pprof)");
+        if (f is "folded" or "perf-script" or "speedscope" or "csv" or "pprof" or "svg" or "html") return f;
+        throw new UsageException($"unknown output format '{f}' (folded, perf-script, speedscope, csv, pprof, svg, html)");
     }
 
     /// <summary>Managed heap and resident set, for --verbose.</summary>
@@ -101,7 +98,7 @@ public static partial class Commands
         // symbol tables load on another core while the capture is read
         foreach (var input in a.Inputs) symbols.Cache!.Preload(input, symbols);
         // folded needs no per-sample rows: one row per distinct (stack, thread, event) keeps memory to distinct stacks
-        var profiles = ReadAll(ctx, ctx.ReadOptions with { AggregateSamples = format == "folded", UserStackUnwinder = Unwinder(a, symbols) });
+        var profiles = ReadAll(ctx, ctx.ReadOptions with { AggregateSamples = format is "folded" or "svg", UserStackUnwinder = Unwinder(a, symbols) });
         var readTime = sw.Elapsed;
         var readMemory = Memory();
         foreach (var p in profiles) NoteRefusedFiles(Symbolizer.Symbolize(p, symbols), ctx.Stderr);
@@ -109,6 +106,14 @@ public static partial class Commands
         var symbolMemory = Memory();
         // pprof reads apply a profile's drop_frames/keep_frames before anything else (go tool pprof does so when fetching).
         foreach (var p in profiles) FramePruner.Apply(p);
+        if (format == "html")
+        {
+            // the page keeps every source apart (one lane per source and thread): no merge
+            using var page = OutputTarget.Open(a.Value("-o"), ctx.Stdout);
+            WriteHtml(ctx, profiles, page);
+            page.Commit();
+            return ctx.Finish(profiles);
+        }
         var sampleType = a.Value("--sample-type");
         var profile = profiles.Count == 1 ? profiles[0] : ProfileMerger.Merge(profiles, sampleType);
         var labelKeys = a.Values("--label-frames").SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
@@ -124,20 +129,19 @@ public static partial class Commands
         }
         else if (profile.Events.Count == 0 && profile.SampleTypes.Count > 0) valueIndex = SampleTypes.DefaultIndex(profile);
         using var target = OutputTarget.Open(a.Value("-o"), ctx.Stdout);
-        if (format == "pprof")
+        if (format == "svg")
+        {
+            var options = FoldedOptionsOf(a, valueIndex);
+            WriteSvg(ctx, profile, options, symbols, target);
+        }
+        else if (format == "pprof")
         {
             target.Writer.Flush();
             PprofWriter.Write(profile, target.Writer.BaseStream);
         }
         else if (format == "folded")
         {
-            var options = new FoldedOptions
-            {
-                Pid = a.Has("--pid"), Tid = a.Has("--tid"), Kernel = a.Has("--kernel"), Jit = a.Has("--jit"),
-                All = a.Has("--all"), Addrs = a.Has("--addrs"), EventFilter = a.Value("--event-filter"), ValueIndex = valueIndex,
-                Inline = a.Has("--inline"),
-                Offsets = a.Has("--offsets"),
-            };
+            var options = FoldedOptionsOf(a, valueIndex);
             var result = FoldedWriter.Write(profile, target.Writer, options);
             if (result.SkippedNote() is { } note) ctx.Stderr.WriteLine("stackweave: " + note);
         }
@@ -152,6 +156,13 @@ public static partial class Commands
             ctx.Stderr.WriteLine(FormattableString.Invariant($"stackweave: read {readTime.TotalSeconds:0.000} s ({readMemory}), symbolize {symbolTime.TotalSeconds:0.000} s ({symbolMemory}), write {(sw.Elapsed - readTime - symbolTime).TotalSeconds:0.000} s ({Memory()})"));
         return ctx.Finish(profiles);
     }
+
+    private static FoldedOptions FoldedOptionsOf(CliArgs a, int? valueIndex) => new()
+    {
+        Pid = a.Has("--pid"), Tid = a.Has("--tid"), Kernel = a.Has("--kernel"), Jit = a.Has("--jit"),
+        All = a.Has("--all"), Addrs = a.Has("--addrs"), EventFilter = a.Value("--event-filter"), ValueIndex = valueIndex,
+        Offsets = a.Has("--offsets"), Inline = a.Has("--inline"),
+    };
 
     private static WeightMode Weight(CliArgs a) => a.Value("--weight") switch
     {

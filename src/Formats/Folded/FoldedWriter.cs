@@ -47,15 +47,19 @@ public static class FoldedWriter
 
     /// <summary>As above; <paramref name="forceTextPath"/> builds and reads every header line's text (the reference the fast path must agree with).</summary>
     internal static List<KeyValuePair<string, UInt128>> Collapse(Profile profile, FoldedOptions options, out FoldedResult result, bool forceTextPath)
+        => Collapse(profile, options, out result, forceTextPath, null);
+
+    /// <summary>As above; when <paramref name="attribution"/> is given, records which output line (and weight) each counted sample went to.</summary>
+    internal static List<KeyValuePair<string, UInt128>> Collapse(Profile profile, FoldedOptions options, out FoldedResult result, bool forceTextPath, SampleAttribution? attribution)
     {
-        var lines = CollapseUtf8(profile, options, out result, forceTextPath);
+        var lines = CollapseUtf8(profile, options, out result, forceTextPath, attribution);
         var list = new List<KeyValuePair<string, UInt128>>(lines.Count);
         for (var i = 0; i < lines.Count; i++) list.Add(new(Encoding.UTF8.GetString(lines.Text(i)), lines.Sum(i)));
         return list;
     }
 
     /// <summary>The folded lines in output order, as UTF-8 text.</summary>
-    internal static FoldedLines CollapseUtf8(Profile profile, FoldedOptions options, out FoldedResult result, bool forceTextPath)
+    internal static FoldedLines CollapseUtf8(Profile profile, FoldedOptions options, out FoldedResult result, bool forceTextPath, SampleAttribution? attribution = null)
     {
         var res = new FoldedResult();
         var fields = options.EffectiveFields;
@@ -129,6 +133,7 @@ public static class FoldedWriter
             if (vals.Length == 0 || vals[valueIndex] <= 0) continue;
             var key = ((long)pn << 33) | ((long)(samples.Stack(i) + 1) << 1);
             CollectionsMarshal.GetValueRefOrAddDefault(agg, key, out _) += (UInt128)(ulong)vals[valueIndex];
+            attribution?.Add(i, key, (UInt128)(ulong)vals[valueIndex]);
             res.SamplesWritten++;
         }
 
@@ -233,6 +238,7 @@ public static class FoldedWriter
             var withOffset = knownEvent ? eventOffset[evt] : (layout.FieldsOf(evt) & OutField.SymOff) != 0;
             var key = ((long)pname << 33) | ((long)(samples.Stack(i) + 1) << 1) | (withOffset ? 1L : 0L);
             CollectionsMarshal.GetValueRefOrAddDefault(agg, key, out _) += mPeriod;
+            attribution?.Add(i, key, mPeriod);
             res.SamplesWritten += rowSamples;
             pname = -1;
         }
@@ -281,6 +287,7 @@ public static class FoldedWriter
             });
             var textKey = ((long)pnId << 34) | ((long)variantIndex << 32) | (uint)(node + 1);
             CollectionsMarshal.GetValueRefOrAddDefault(byText, textKey, out _) += count;
+            attribution?.TextOfKey.Add(key, textKey);
         }
 
         // every line's bytes in one buffer: process name, then its text node's frames (written leaf to root, from the end)
@@ -306,10 +313,13 @@ public static class FoldedWriter
             // generic profiles without threads: no process-name frame
             if (pn.Length == 0 && at > start && buffer[start] == (byte)';') start++;
             if (at == start) continue;
-            entries[kept++] = new FoldedLines.Entry(start, at - start, count);
+            attribution?.EntryOfText.Add(textKey, kept);
+            entries[kept] = new FoldedLines.Entry(start, at - start, count, kept);
+            kept++;
         }
         result = res;
         var lines = new FoldedLines(buffer, entries, kept);
+        attribution?.Resolve(lines);
         res.Lines = lines.Count;
         return lines;
     }
@@ -427,6 +437,37 @@ internal sealed class FrameTexts
     public byte[] Bytes(int id) => _bytes[id];
 }
 
+
+/// <summary>Which folded line each counted sample went to, and with what weight (for writers with a time axis).</summary>
+internal sealed class SampleAttribution
+{
+    private readonly List<int> _samples = [];
+    private readonly List<long> _keys = [];
+    private readonly List<UInt128> _weights = [];
+    internal Dictionary<long, long> TextOfKey { get; } = new(MixedLongComparer.Instance);
+    internal Dictionary<long, int> EntryOfText { get; } = new(MixedLongComparer.Instance);
+    private int[] _lines = [];
+
+    /// <summary>Number of counted samples.</summary>
+    public int Count => _samples.Count;
+    /// <summary>The sample index (into the profile's samples) of the k-th counted sample.</summary>
+    public int Sample(int k) => _samples[k];
+    /// <summary>The weight the k-th counted sample added to its line.</summary>
+    public UInt128 Weight(int k) => _weights[k];
+    /// <summary>The output line (index into the collapsed list) of the k-th counted sample, -1 when its text was empty.</summary>
+    public int Line(int k) => _lines[k];
+
+    internal void Add(int sample, long key, UInt128 weight) { _samples.Add(sample); _keys.Add(key); _weights.Add(weight); }
+
+    internal void Resolve(FoldedLines lines)
+    {
+        _lines = new int[_samples.Count];
+        for (var k = 0; k < _lines.Length; k++)
+            _lines[k] = TextOfKey.TryGetValue(_keys[k], out var t) && EntryOfText.TryGetValue(t, out var e) ? lines.LineOfEntry(e) : -1;
+        TextOfKey.Clear(); EntryOfText.Clear(); _keys.Clear();
+    }
+}
+
 /// <summary>Folded texts of one output variant (offsets shown or not, java tidying or not) as a prefix tree over frame texts.</summary>
 internal sealed class FoldVariant(Profile profile, FrameTexts texts)
 {
@@ -501,10 +542,11 @@ internal sealed class FoldVariant(Profile profile, FrameTexts texts)
 internal sealed class FoldedLines
 {
     /// <summary>A line's place in the buffer and its count.</summary>
-    internal readonly record struct Entry(int Start, int Length, UInt128 Count);
+    internal readonly record struct Entry(int Start, int Length, UInt128 Count, int Origin);
 
     private readonly byte[] _buffer;
     private readonly Entry[] _entries;
+    private readonly int[] _lineOfEntry; // by Entry.Origin: the line it was sorted and merged into
 
     /// <summary>Sorts the first <paramref name="count"/> entries and merges equal texts.</summary>
     public FoldedLines(byte[] buffer, Entry[] entries, int count)
@@ -512,18 +554,24 @@ internal sealed class FoldedLines
         _buffer = buffer;
         _entries = entries;
         Array.Sort(entries, 0, count, new ByBytes(buffer));
+        _lineOfEntry = new int[count];
         var n = 0;
         for (var i = 0; i < count; i++)
         {
+            var origin = entries[i].Origin;
             if (n > 0 && Text(n - 1).SequenceEqual(buffer.AsSpan(entries[i].Start, entries[i].Length)))
                 entries[n - 1] = entries[n - 1] with { Count = entries[n - 1].Count + entries[i].Count };
             else entries[n++] = entries[i];
+            _lineOfEntry[origin] = n - 1;
         }
         Count = n;
     }
 
     /// <summary>Number of lines.</summary>
     public int Count { get; }
+
+    /// <summary>The line that entry <paramref name="origin"/> (its index before sorting) was merged into.</summary>
+    public int LineOfEntry(int origin) => _lineOfEntry[origin];
 
     /// <summary>The stack text of line <paramref name="i"/>.</summary>
     public ReadOnlySpan<byte> Text(int i) => _buffer.AsSpan(_entries[i].Start, _entries[i].Length);
