@@ -6,7 +6,8 @@
 // its pid first, without the program running meanwhile), then prints
 // its readings of CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW and CLOCK_BOOTTIME, runs a
 // runtime/pprof CPU profile (OUTDIR/cpu.pb.gz) while it burns CPU and write()s a line to
-// OUTDIR/writes.out every 4 ms for MS milliseconds (default 1500), stops the profile and prints the
+// OUTDIR/writes.out every 2 to 6 ms (uniformly random, fixed seed: not periodic, so that one stream shifted by
+// a period does not look like the other) for MS milliseconds (default 1500), stops the profile and prints the
 // four clocks again. The clocks are read with the clock_gettime system call directly (no vDSO, no
 // golang.org/x/sys), one after the other, each line printed as
 //
@@ -16,6 +17,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"math/rand"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
@@ -97,8 +99,9 @@ func main() {
 	deadline := time.Now().Add(time.Duration(ms) * time.Millisecond)
 	var sum uint64
 	buf := []byte("x\n")
+	rng := rand.New(rand.NewSource(9))
 	for n := 0; time.Now().Before(deadline); n++ {
-		next := time.Now().Add(4 * time.Millisecond)
+		next := time.Now().Add(2*time.Millisecond + time.Duration(rng.Int63n(int64(4*time.Millisecond))))
 		for time.Now().Before(next) {
 			sum += spin(20000)
 		}
