@@ -22,8 +22,11 @@ public sealed record EstimatorOptions
 {
     /// <summary>Fewest matched pairs for an answer (default 5: fewer cannot tell a cluster from chance).</summary>
     public int MinMatches { get; init; } = 5;
-    /// <summary>How many times larger the best cluster of differences must be than the best one elsewhere (default 3).</summary>
-    public double Uniqueness { get; init; } = 3;
+    /// <summary>
+    /// How many times larger the best cluster of differences must be than the best one elsewhere (default 1.5); it must also
+    /// exceed it by 3 standard deviations of a chance count (3·√(second + 1)) and by <see cref="MinMatches"/>.
+    /// </summary>
+    public double Uniqueness { get; init; } = 1.5;
     /// <summary>Most candidate pairs examined when looking for the offset (default 4,000,000; larger inputs are thinned evenly).</summary>
     public long MaxPairs { get; init; } = 4_000_000;
 }
@@ -32,7 +35,8 @@ public sealed record EstimatorOptions
 /// Estimates the offset (and drift, when the spread says so) between two clocks from events both sources saw — e.g. the
 /// write() calls of one thread stamped by perf's sys_enter_write tracepoint and by a bpftrace printf of nsecs.
 /// Method: every difference between same-key events is a candidate; the offset is the densest narrow cluster of candidates
-/// (tried at widths from 256 ns upward, accepted only when clearly denser than any cluster half an event gap away, so a
+/// (tried at widths from 256 ns upward, accepted only when clearly denser than any cluster half an event gap away — 1.5× and
+/// by 3σ of a chance count — so a
 /// periodic stream shifted by one period is refused, not guessed); each event is then matched to its nearest partner
 /// under that offset (one to one, within a third of the typical gap, so missing events drop out); the offset is the median
 /// difference, drift a Theil–Sen slope kept only when it narrows the spread; the residual is 1.4826 × MAD.
@@ -146,7 +150,7 @@ public static class OffsetEstimator
                 var center = d[lo] + (d[hi - 1] - d[lo]) / 2;
                 var exclusion = Math.Max(gap / 2, width);
                 var second = DensestOutside(d, width, center - exclusion, center + exclusion);
-                if (count >= o.Uniqueness * second)
+                if (count >= o.Uniqueness * second && count - second >= Math.Max(o.MinMatches, 3 * Math.Sqrt(second + 1)))
                     return d[lo + (hi - lo) / 2];
                 if (width >= gap / 2)
                 {
