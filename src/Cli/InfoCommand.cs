@@ -16,8 +16,19 @@ public static partial class Commands
         using var target = OutputTarget.Open(ctx.Args.Value("-o"), ctx.Stdout);
         var jw = json ? new Utf8JsonWriter(target.Writer.BaseStream, new JsonWriterOptions { Indented = true }) : null;
         jw?.WriteStartArray();
-        foreach (var input in ctx.Args.Inputs)
+        // every input is read as a profile and the clocks aligned together (issue 9 point 4); perf.data also gets its header summary
+        var profiles = ReadAll(ctx);
+        AlignClocks(ctx, profiles);
+        foreach (var p in profiles)
         {
+            var input = p.Source.File;
+            if (p.Damage is not null) damaged = true;
+            if (p.Source.Format != PerfDataFormat.Instance.Name)
+            {
+                if (jw is not null) ProfileInfoJson(jw, p);
+                else ProfileInfoText(target.Writer, p);
+                continue;
+            }
             using var file = OpenPerfData(input, ctx.ReadOptions);
             var summary = PerfDataSummary.Collect(file);
             if (file.Damage is { } d)
@@ -25,8 +36,12 @@ public static partial class Commands
                 damaged = true;
                 ctx.Stderr.WriteLine("stackweave: " + d.Message + " — summarised what was read before it (--salvage)");
             }
-            if (jw is not null) InfoJson(jw, input, summary);
-            else InfoText(target.Writer, input, summary);
+            if (jw is not null) InfoJson(jw, input, summary, () => AlignmentJson(jw, p));
+            else
+            {
+                InfoText(target.Writer, input, summary);
+                AlignmentText(target.Writer, p);
+            }
         }
         if (jw is not null)
         {
@@ -103,7 +118,7 @@ public static partial class Commands
         return ids;
     }
 
-    private static void InfoJson(Utf8JsonWriter j, string input, PerfDataSummary s)
+    private static void InfoJson(Utf8JsonWriter j, string input, PerfDataSummary s, Action? more = null)
     {
         var f = s.File;
         var ft = f.Features;
@@ -161,6 +176,7 @@ public static partial class Commands
         foreach (var kv in f.Diagnostics.Counters) j.WriteNumber(kv.Key, kv.Value);
         j.WriteEndObject();
         if (f.Damage is { } d) j.WriteString("damage", d.Message);
+        more?.Invoke();
         j.WriteEndObject();
     }
 

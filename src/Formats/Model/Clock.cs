@@ -90,3 +90,28 @@ public sealed class Clock
         Derivation = other.Derivation; ResidualNs = other.ResidualNs; Matches = other.Matches;
     }
 }
+
+/// <summary>One input of a timeline merge: where it came from, its clock and how its times sit on the merged axis.</summary>
+public sealed class SourcePart
+{
+    /// <summary>The input.</summary>
+    public Source Source { get; init; } = new();
+    /// <summary>The input's clock and its UTC mapping (as the alignment pass left it).</summary>
+    public Clock Clock { get; init; } = new();
+    /// <summary>True when the part's times in the merged profile are UTC ns; false: its own axis, shifted by <see cref="AxisShiftNs"/>.</summary>
+    public bool OnUtcAxis { get; init; }
+    /// <summary>For a part on its own axis: merged time = source time + this (its first time put at the start of the merged axis).</summary>
+    public long AxisShiftNs { get; init; }
+    /// <summary>The merged value column that weighs this part's samples (its own default sample type).</summary>
+    public int ValueColumn { get; init; }
+    /// <summary>The input's capture start on its own clock (ns), when known.</summary>
+    public long? StartTime { get; init; }
+    /// <summary>The input's capture duration in ns, 0 when unknown.</summary>
+    public long DurationNs { get; init; }
+
+    /// <summary>The source-clock time of a merged-axis time.</summary>
+    public long SourceTime(long axisNs) => OnUtcAxis ? Clock.FromUtc(axisNs) ?? axisNs : axisNs - AxisShiftNs;
+
+    /// <summary>The UTC time of a merged-axis time, null for a part on its own axis.</summary>
+    public long? UtcTime(long axisNs) => OnUtcAxis ? axisNs : null;
+}
