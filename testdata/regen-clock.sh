@@ -54,7 +54,7 @@ rm -f writes.out
 
 # References made by the tools themselves on these files.
 perf script -i perf.data -F comm,pid,tid,time,tod,event --ns > perf.data.script-tod.txt 2> /dev/null
-perf report --stats -i perf.data > perf.data.stats.txt 2> /dev/null
+perf report --stats -i perf.data > perf.data.report-stats.txt 2> /dev/null
 go tool pprof -symbolize=none -raw cpu.pb.gz > cpu.pb.gz.raw.txt 2> /dev/null
 {
   perf --version

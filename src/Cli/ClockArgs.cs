@@ -56,14 +56,18 @@ public static partial class Commands
         return new ClockOptions { Anchors = anchors, Offsets = offsets, IgnoreClockData = [.. a.Values("--ignore-clock-data")], Assumptions = assume };
     }
 
-    /// <summary>Runs the AlignClocks pass over the inputs and prints its notes (warnings always, the rest with --verbose).</summary>
+    /// <summary>
+    /// Runs the AlignClocks pass over the inputs and prints its notes: warnings when the time axis matters (several inputs, or a
+    /// slice by --start/--end), everything with --verbose.
+    /// </summary>
     private static void AlignClocks(RunContext ctx, List<Profile> profiles)
     {
+        var axisMatters = profiles.Count > 1 || ctx.Args.Value("--start") is not null || ctx.Args.Value("--end") is not null;
         List<ClockNote> notes;
         try { notes = ClockAligner.Align(profiles, ClockOptionsOf(ctx.Args)); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         foreach (var n in notes)
-            if (n.Warning || ctx.Args.Has("--verbose")) ctx.Stderr.WriteLine($"stackweave: {(n.Warning ? "warning: " : "")}{n.File}: {n.Text}");
+            if ((n.Warning && axisMatters) || ctx.Args.Has("--verbose")) ctx.Stderr.WriteLine($"stackweave: {(n.Warning ? "warning: " : "")}{n.File}: {n.Text}");
         if (ctx.Args.Has("--verbose"))
             foreach (var p in profiles)
                 if (p.Clock.IsAligned) ctx.Stderr.WriteLine($"stackweave: {p.Source.File}: {ClockAligner.DomainName(p.Clock.Domain)} → UTC by {p.Clock.AlignedBy}");

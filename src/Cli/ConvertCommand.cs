@@ -94,9 +94,10 @@ public static partial class Commands
         Profile profile;
         if (profiles.Count == 1) profile = profiles[0];
         else if (sampleType is null && format is "speedscope" or "csv") profile = TimelineMerger.Merge(profiles);
-        else if (sampleType is null && format == "folded" && !SameSampleTypes(profiles))
+        else if (sampleType is null && format == "folded" && !SameSampleTypes(profiles) && profiles.Any(p => p.Source.Format != profiles[0].Source.Format))
         {
-            // values of different units are never summed: each input's stacks are written as its own lines
+            // captures of different kinds: values of different units are never summed, each input's stacks are its own lines
+            // (inputs of one kind with different sample types are refused by the aggregate merge, as go tool pprof refuses them)
             foldedParts = profiles;
             profile = profiles[0];
             if (a.Value("--group-by") is null)
