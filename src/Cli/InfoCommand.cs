@@ -12,19 +12,39 @@ public static partial class Commands
     {
         if (ctx.Args.Inputs.Count == 0) throw new UsageException("'info' needs an input file ('-' for stdin)");
         var json = ctx.Args.Has("--json");
-        var damaged = false;
         using var target = OutputTarget.Open(ctx.Args.Value("-o"), ctx.Stdout);
         var jw = json ? new Utf8JsonWriter(target.Writer.BaseStream, new JsonWriterOptions { Indented = true }) : null;
         jw?.WriteStartArray();
-        // every input is read as a profile and the clocks aligned together (issue 9 point 4); perf.data also gets its header summary
+        // every input is read as a profile and the clocks aligned together (issue 9 point 4); perf.data also gets its header
+        // summary, from a second read: stdin is spooled to a temporary file first so that it can be read twice.
+        string? spool = null;
+        var stdinAt = ctx.Args.Inputs.IndexOf("-");
+        if (stdinAt >= 0)
+        {
+            spool = Path.GetTempFileName();
+            using (var fs = File.Create(spool)) Console.OpenStandardInput().CopyTo(fs);
+            ctx.Args.Inputs[stdinAt] = spool;
+        }
+        try { return InfoAll(ctx, target, jw, spool); }
+        finally { if (spool is not null) File.Delete(spool); }
+    }
+
+    private static int InfoAll(RunContext ctx, OutputTarget target, Utf8JsonWriter? jw, string? spool)
+    {
+        var damaged = false;
         var profiles = ReadAll(ctx);
         AlignClocks(ctx, profiles);
         foreach (var p in profiles)
         {
             var input = p.Source.File;
-            if (p.Damage is not null) damaged = true;
+            if (spool is not null && input == spool) p.Source.File = "-";
             if (p.Source.Format != PerfDataFormat.Instance.Name)
             {
+                if (p.Damage is { } pd)
+                {
+                    damaged = true;
+                    ctx.Stderr.WriteLine("stackweave: " + pd.Message + " — summarised what was read before it (--salvage)");
+                }
                 if (jw is not null) ProfileInfoJson(jw, p);
                 else ProfileInfoText(target.Writer, p);
                 continue;
@@ -36,10 +56,10 @@ public static partial class Commands
                 damaged = true;
                 ctx.Stderr.WriteLine("stackweave: " + d.Message + " — summarised what was read before it (--salvage)");
             }
-            if (jw is not null) InfoJson(jw, input, summary, () => AlignmentJson(jw, p));
+            if (jw is not null) InfoJson(jw, p.Source.File, summary, () => AlignmentJson(jw, p));
             else
             {
-                InfoText(target.Writer, input, summary);
+                InfoText(target.Writer, p.Source.File, summary);
                 AlignmentText(target.Writer, p);
             }
         }
@@ -50,7 +70,7 @@ public static partial class Commands
             target.Writer.BaseStream.WriteByte((byte)'\n');
         }
         target.Commit();
-        return damaged ? Partial : Ok;
+        return damaged || ctx.Skipped.Count > 0 ? Partial : Ok;
     }
 
     /// <summary>Opens a perf.data input: a file, a perf.data/ directory, or "-"; other formats are refused.</summary>

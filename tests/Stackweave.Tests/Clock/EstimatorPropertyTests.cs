@@ -54,11 +54,19 @@ public class EstimatorPropertyTests
     private static long True(Scenario s, long other) => other + s.Offset + (long)Math.Round(s.Drift * (other - Start));
 
     [FsCheck.Xunit.Property(Arbitrary = [typeof(EstimatorPropertyTests)], MaxTest = 100)]
-    public void Recovers_the_offset_within_the_jitter_bound(Scenario s)
+    public void Recovers_the_offset_within_the_jitter_bound_or_says_it_cannot(Scenario s)
     {
         var (a, b) = Streams(s);
         var e = OffsetEstimator.Estimate(a, b);
-        Assert.True(e.Found, s + ": " + e.Reason);
+        // With few shared events a chance cluster can rival the true one: the estimator may then say it cannot (never guess);
+        // with 60 or more expected shared events it must find the offset.
+        var shared = s.Events * s.Threads * (1 - s.MissA) * (1 - s.MissB);
+        if (!e.Found)
+        {
+            Assert.True(shared < 60, s + ": " + e.Reason);
+            Assert.False(string.IsNullOrEmpty(e.Reason));
+            return;
+        }
         // at the pivot (the middle of the matched events) the map is off by no more than the jitter (+1 ns of rounding)
         var err = e.Map(e.PivotNs) - True(s, e.PivotNs);
         Assert.True(Math.Abs(err) <= s.Jitter + 1, FormattableString.Invariant($"{s}: off by {err} ns at the pivot"));
