@@ -208,4 +208,23 @@ public class ClockCliTests
         Assert.DoesNotContain("do_syscall_64", ignore, StringComparison.Ordinal);
         Assert.NotEmpty(ignore);
     }
+
+    [Fact]
+    public void Symbol_options_can_name_one_input()
+    {
+        var goFp = RepoPaths.TestData("go-fp", "perf.data");
+        var global = CliRunner.Run("convert", goFp, "--symfs", CliRunner.Symfs, "--kallsyms", CliRunner.Kallsyms);
+        Assert.True(global.ExitCode == 0, global.Stderr);
+        Assert.Contains("main.fib", global.Stdout, StringComparison.Ordinal);
+        // FILE=DIR for the input (as written, or by its unique file name) is the same as the global option for it
+        var byPath = CliRunner.Run("convert", goFp, "--symfs", goFp + "=" + CliRunner.Symfs, "--kallsyms", "perf.data=" + CliRunner.Kallsyms);
+        Assert.Equal(global.Stdout, byPath.Stdout);
+        // with two inputs, each gets its own kallsyms and symfs
+        var two = CliRunner.Run("convert", goFp, s_pprof, "--symfs", goFp + "=" + CliRunner.Symfs, "--kallsyms", "perf.data=" + CliRunner.Kallsyms,
+            "--symfs", "cpu.pb.gz=/nonexistent", "--group-by", "source");
+        Assert.True(two.ExitCode == 0, two.Stderr);
+        var perfLines = two.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("[perf.data];", StringComparison.Ordinal))
+            .Select(l => l["[perf.data];".Length..]);
+        Assert.Equal(global.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal), perfLines);
+    }
 }
