@@ -35,6 +35,12 @@ public static partial class Commands
         pprof options: --sample-type NAME (value column, default: default_sample_type else the last; merges on it)
                        --label-frames KEY[,KEY] (label values as root frames, like pprof -tagroot)
                        several inputs are merged as go tool pprof -proto does (same sample types, or --sample-type)
+        clocks (several inputs go on one UTC axis): --anchor FILE=SOURCE_NS@UTC (RFC 3339 or Unix ns)  --clock-offset FILE=±DURATION
+                --ignore-clock-data FILE  --assume-clock FILE=monotonic|boottime|realtime|monotonic_raw|tai
+        filter/slice (every output): --start/--end UTC|+DURATION  --only-pid N[,N]  --only-tid N[,N]  --only-comm NAME[,NAME]
+                --user-only  --kernel-only  --focus REGEX  --ignore REGEX  --event NAME
+        merge: --group-by source|comm|pid|tid (folded root frame [value])  --keep-going (skip unreadable inputs, exit 3)
+               --symfs FILE=DIR  --kallsyms FILE=KALLSYMS (per input)
         common: --salvage (write what parsed before damage, exit 3)  --verbose (print diagnostics)  -  (stdin/stdout)
         exit codes: 0 ok, 1 bad usage, 2 bad or unreadable input, 3 partial result under --salvage
         """;
@@ -44,8 +50,8 @@ public static partial class Commands
         "--pid", "--tid", "--kernel", "--jit", "--addrs", "--all", "--salvage", "--verbose", "--json", "--raw",
         "--show-mmap-events", "--show-task-events", "--show-switch-events", "--show-namespace-events",
         "--show-cgroup-events", "--show-lost-events", "--help", "--no-demangle", "--sampled", "--all-events",
-        "--offsets", "--inline", "--icicle",
-        "--no-unwind",
+        "--offsets", "--inline", "--icicle", "--no-unwind",
+        "--user-only", "--kernel-only", "--keep-going", // Filter pass, merge of many files
     };
 
     private static readonly HashSet<string> s_valued = new(StringComparer.Ordinal)
@@ -53,6 +59,9 @@ public static partial class Commands
         "-o", "--format", "--event-filter", "--symfs", "--kallsyms", "--debug-dir", "--buildid-dir", "--debuginfod-cache", "--jit-dir", "--demangle", "--max-expansion", "--weight", "--csv",
         "--keys", "--map", "--bpftrace-line", "--bpftrace-clock", "--sample-type", "--label-frames",
         "--title", "--width", "--min-width", "--max-frames", "--diff", "--buckets",
+        // clock alignment, Filter/Slice, merge
+        "--anchor", "--clock-offset", "--ignore-clock-data", "--assume-clock", "--group-by", "--start", "--end",
+        "--only-pid", "--only-tid", "--only-comm", "--focus", "--ignore",
     };
 
     private static readonly Dictionary<string, string> s_aliases = new(StringComparer.Ordinal)
@@ -114,6 +123,8 @@ public static partial class Commands
         public Stream Stdout { get; } = stdout;
         public TextWriter Stderr { get; } = stderr;
         public bool Salvage => Args.Has("--salvage");
+        /// <summary>Inputs skipped under --keep-going.</summary>
+        public List<string> Skipped { get; } = [];
 
         public ReadOptions ReadOptions
         {
@@ -139,7 +150,7 @@ public static partial class Commands
                     Stderr.WriteLine("stackweave: " + d.Message + " — wrote what was read before it (--salvage)");
                 }
             }
-            return damaged ? Partial : Ok;
+            return damaged || Skipped.Count > 0 ? Partial : Ok;
         }
     }
 
@@ -159,8 +170,15 @@ public static partial class Commands
         foreach (var input in ctx.Args.Inputs)
         {
             using var progress = Progress.Start(ctx.Stderr, input);
-            list.Add(FormatRegistry.Read(input, options));
+            if (!ctx.Args.Has("--keep-going")) { list.Add(FormatRegistry.Read(input, options)); continue; }
+            try { list.Add(FormatRegistry.Read(input, options)); }
+            catch (Exception e) when (e is CaptureFormatException or IOException or UnauthorizedAccessException)
+            {
+                ctx.Skipped.Add(input);
+                ctx.Stderr.WriteLine("stackweave: skipped " + input + " (--keep-going): " + e.Message);
+            }
         }
+        if (list.Count == 0) throw new CaptureFormatException(string.Join(", ", ctx.Skipped), 0, "at least one readable input (--keep-going skipped every one)");
         return list;
     }
 }

@@ -8,6 +8,7 @@ using Stackweave.Formats.Speedscope;
 using Stackweave.Merge.Pprof;
 using Stackweave.Merge.Symbols;
 using Stackweave.Merge.Symbols.Demangle;
+using Stackweave.Merge.Timeline;
 
 namespace Stackweave.Cli;
 
@@ -53,7 +54,7 @@ public static partial class Commands
                     stderr.WriteLine("stackweave: note: " + m);
     }
 
-    private static SymbolOptions SymbolOptions(CliArgs a)
+    private static SymbolOptions SymbolOptions(CliArgs a, string? input = null)
     {
         var home = Environment.GetEnvironmentVariable("HOME");
         var cache = a.Value("--buildid-dir") ?? (home is { Length: > 0 } ? Path.Combine(home, ".debug") : null);
@@ -74,8 +75,9 @@ public static partial class Commands
                 : home is { Length: > 0 } ? Path.Combine(home, ".cache", "debuginfod_client") : null);
         var o = new SymbolOptions
         {
-            Symfs = a.Value("--symfs"), KallsymsPath = a.Value("--kallsyms"), BuildIdCacheDir = cache, Demangle = demangle,
-            DebuginfodCacheDir = debuginfod, JitDirs = a.Values("--jit-dir"),
+            Symfs = input is null ? a.Value("--symfs") : PerInput(a, "--symfs", input, a.Inputs),
+            KallsymsPath = input is null ? a.Value("--kallsyms") : PerInput(a, "--kallsyms", input, a.Inputs),
+            BuildIdCacheDir = cache, Demangle = demangle, DebuginfodCacheDir = debuginfod, JitDirs = a.Values("--jit-dir"),
             Cache = new SymbolCache(),
             // --inline: inlined frames from DWARF, named as stackcollapse-perf.pl --inline names them (addr2line -f -C)
             Inline = a.Has("--inline") ? InlineNames.Addr2Line : null,
@@ -95,17 +97,23 @@ public static partial class Commands
         var symbols = SymbolOptions(a);
         // CSV and speedscope frames carry the source file and line DWARF gives
         if (format is "csv" or "speedscope") symbols = symbols with { SourceLines = true };
+        // per-input --symfs FILE=DIR / --kallsyms FILE=PATH (captures from several hosts) share one symbol cache
+        var perInput = a.Inputs.Distinct(StringComparer.Ordinal).ToDictionary(i => i, i => SymbolOptions(a, i) with { Cache = symbols.Cache, SourceLines = symbols.SourceLines }, StringComparer.Ordinal);
         // symbol tables load on another core while the capture is read
-        foreach (var input in a.Inputs) symbols.Cache!.Preload(input, symbols);
-        // folded needs no per-sample rows: one row per distinct (stack, thread, event) keeps memory to distinct stacks
-        var profiles = ReadAll(ctx, ctx.ReadOptions with { AggregateSamples = format is "folded" or "svg", UserStackUnwinder = Unwinder(a, symbols) });
+        foreach (var input in a.Inputs) symbols.Cache!.Preload(input, perInput[input]);
+        // folded and svg need no per-sample rows: one row per distinct (stack, thread, event) keeps memory to distinct stacks;
+        // a slice by time needs the times.
+        var sliced = a.Value("--start") is not null || a.Value("--end") is not null;
+        var profiles = ReadAll(ctx, ctx.ReadOptions with { AggregateSamples = (format is "folded" or "svg") && !sliced, UserStackUnwinder = Unwinder(a, symbols) });
         var readTime = sw.Elapsed;
         var readMemory = Memory();
-        foreach (var p in profiles) NoteRefusedFiles(Symbolizer.Symbolize(p, symbols), ctx.Stderr);
+        foreach (var p in profiles) NoteRefusedFiles(Symbolizer.Symbolize(p, perInput.TryGetValue(p.Source.File, out var so) ? so : symbols), ctx.Stderr);
         var symbolTime = sw.Elapsed - readTime;
         var symbolMemory = Memory();
         // pprof reads apply a profile's drop_frames/keep_frames before anything else (go tool pprof does so when fetching).
         foreach (var p in profiles) FramePruner.Apply(p);
+        AlignClocks(ctx, profiles);
+        FilterAndGroup(ctx, profiles);
         if (format == "html")
         {
             // the page keeps every source apart (one lane per source and thread): no merge
@@ -115,7 +123,21 @@ public static partial class Commands
             return ctx.Finish(profiles);
         }
         var sampleType = a.Value("--sample-type");
-        var profile = profiles.Count == 1 ? profiles[0] : ProfileMerger.Merge(profiles, sampleType);
+        List<Profile>? foldedParts = null;
+        Profile profile;
+        if (profiles.Count == 1) profile = profiles[0];
+        else if (sampleType is null && format is "speedscope" or "csv") profile = TimelineMerger.Merge(profiles);
+        else if (sampleType is null && format == "folded" && !SameSampleTypes(profiles) && profiles.Any(p => p.Source.Format != profiles[0].Source.Format))
+        {
+            // captures of different kinds: values of different units are never summed, each input's stacks are its own lines
+            // (inputs of one kind with different sample types are refused by the aggregate merge, as go tool pprof refuses them)
+            foldedParts = profiles;
+            profile = profiles[0];
+            if (a.Value("--group-by") is null)
+                ctx.Stderr.WriteLine("stackweave: inputs measure different things (" + string.Join("; ", profiles.Select(p => Path.GetFileName(p.Source.File) + ": " + SampleTypes.Describe(p.SampleTypes)))
+                                     + "); their lines are written one input after another, not summed (--group-by source puts each under a [file] root frame)");
+        }
+        else profile = ProfileMerger.Merge(profiles, sampleType);
         var labelKeys = a.Values("--label-frames").SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
         LabelFrames.Apply(profile, labelKeys);
         int? valueIndex = null;
@@ -141,9 +163,15 @@ public static partial class Commands
         }
         else if (format == "folded")
         {
-            var options = FoldedOptionsOf(a, valueIndex);
-            var result = FoldedWriter.Write(profile, target.Writer, options);
-            if (result.SkippedNote() is { } note) ctx.Stderr.WriteLine("stackweave: " + note);
+            var groupBy = a.Value("--group-by") is not null;
+            TextWriter folded = groupBy ? new StringWriter() { NewLine = "\n" } : target.Writer;
+            foreach (var part in foldedParts ?? [profile])
+            {
+                var options = FoldedOptionsOf(a, foldedParts is null ? valueIndex : part.Events.Count == 0 && part.SampleTypes.Count > 0 ? SampleTypes.DefaultIndex(part) : null);
+                var result = FoldedWriter.Write(part, folded, options);
+                if (result.SkippedNote() is { } note) ctx.Stderr.WriteLine("stackweave: " + (foldedParts is null ? "" : part.Source.File + ": ") + note);
+            }
+            if (groupBy) GroupFrames.HoistToRoot(folded.ToString() ?? "", target.Writer);
         }
         else if (format == "speedscope") WriteSpeedscope(ctx, profile, target);
         else if (format == "csv") WriteCsv(ctx, profile, target);
@@ -164,6 +192,13 @@ public static partial class Commands
         Offsets = a.Has("--offsets"), Inline = a.Has("--inline"),
     };
 
+    private static bool SameSampleTypes(List<Profile> profiles)
+    {
+        foreach (var p in profiles)
+            if (!p.SampleTypes.SequenceEqual(profiles[0].SampleTypes) || p.PeriodType != profiles[0].PeriodType) return false;
+        return true;
+    }
+
     private static WeightMode Weight(CliArgs a) => a.Value("--weight") switch
     {
         null or "period" => WeightMode.Period,
@@ -176,7 +211,8 @@ public static partial class Commands
         var a = ctx.Args;
         var options = new SpeedscopeOptions
         {
-            Sampled = a.Has("--sampled"), Weight = Weight(a), Event = a.Value("--event-filter"), AllEvents = a.Has("--all-events"),
+            Sampled = a.Has("--sampled"), Weight = Weight(a), Event = a.Value("--event-filter"),
+            AllEvents = a.Has("--all-events") || (profile.Parts.Count > 1 && a.Value("--event-filter") is null),
             Exporter = "stackweave " + Version,
         };
         target.Writer.Flush();
@@ -200,7 +236,11 @@ public static partial class Commands
             "histograms" => CsvTable.Histograms,
             var v => throw new UsageException($"--csv takes samples, stacks, functions or histograms, not '{v}'"),
         };
-        var options = new CsvOptions { Table = table, Weight = Weight(a), Event = a.Value("--event-filter"), AllEvents = a.Has("--all-events") };
+        var options = new CsvOptions
+        {
+            Table = table, Weight = Weight(a), Event = a.Value("--event-filter"),
+            AllEvents = a.Has("--all-events") || (profile.Parts.Count > 1 && a.Value("--event-filter") is null),
+        };
         try { ProfileCsvWriter.Write(profile, target.Writer, options); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
     }

@@ -13,12 +13,43 @@ public static partial class Commands
     {
         if (ctx.Args.Inputs.Count == 0) throw new UsageException("'info' needs an input file ('-' for stdin)");
         var json = ctx.Args.Has("--json");
-        var damaged = false;
         using var target = OutputTarget.Open(ctx.Args.Value("-o"), ctx.Stdout);
         var jw = json ? new Utf8JsonWriter(target.Writer.BaseStream, new JsonWriterOptions { Indented = true }) : null;
         jw?.WriteStartArray();
-        foreach (var input in ctx.Args.Inputs)
+        // every input is read as a profile and the clocks aligned together (issue 9 point 4); perf.data also gets its header
+        // summary, from a second read: stdin is spooled to a temporary file first so that it can be read twice.
+        string? spool = null;
+        var stdinAt = ctx.Args.Inputs.IndexOf("-");
+        if (stdinAt >= 0)
         {
+            spool = Path.GetTempFileName();
+            using (var fs = File.Create(spool)) Console.OpenStandardInput().CopyTo(fs);
+            ctx.Args.Inputs[stdinAt] = spool;
+        }
+        try { return InfoAll(ctx, target, jw, spool); }
+        finally { if (spool is not null) File.Delete(spool); }
+    }
+
+    private static int InfoAll(RunContext ctx, OutputTarget target, Utf8JsonWriter? jw, string? spool)
+    {
+        var damaged = false;
+        var profiles = ReadAll(ctx);
+        AlignClocks(ctx, profiles);
+        foreach (var p in profiles)
+        {
+            var input = p.Source.File;
+            if (spool is not null && input == spool) p.Source.File = "-";
+            if (p.Source.Format != PerfDataFormat.Instance.Name)
+            {
+                if (p.Damage is { } pd)
+                {
+                    damaged = true;
+                    ctx.Stderr.WriteLine("stackweave: " + pd.Message + " — summarised what was read before it (--salvage)");
+                }
+                if (jw is not null) ProfileInfoJson(jw, p);
+                else ProfileInfoText(target.Writer, p);
+                continue;
+            }
             using var file = OpenPerfData(input, ctx.ReadOptions);
             var summary = PerfDataSummary.Collect(file);
             if (file.Damage is { } d)
@@ -27,15 +58,14 @@ public static partial class Commands
                 ctx.Stderr.WriteLine("stackweave: " + d.Message + " — summarised what was read before it (--salvage)");
             }
             // Per binary: samples that hit it, whether and how its symbols were found, addresses left unresolved.
-            // A perf.data file is read a second time for this (pipes and stdin cannot be).
-            SymbolizeReport? binaries = null;
-            if (input != "-" && !file.IsPipe && !file.IsDirectory)
+            var binaries = Symbolizer.Symbolize(p, SymbolOptions(ctx.Args, input));
+            if (jw is not null) InfoJson(jw, p.Source.File, summary, binaries, () => AlignmentJson(jw, p));
+            else
             {
-                var profile = FormatRegistry.Read(input, ctx.ReadOptions);
-                binaries = Symbolizer.Symbolize(profile, SymbolOptions(ctx.Args));
+                InfoText(target.Writer, p.Source.File, summary);
+                BinariesText(target.Writer, binaries);
+                AlignmentText(target.Writer, p);
             }
-            if (jw is not null) { InfoJson(jw, input, summary, binaries); }
-            else { InfoText(target.Writer, input, summary); if (binaries is not null) BinariesText(target.Writer, binaries); }
         }
         if (jw is not null)
         {
@@ -44,7 +74,7 @@ public static partial class Commands
             target.Writer.BaseStream.WriteByte((byte)'\n');
         }
         target.Commit();
-        return damaged ? Partial : Ok;
+        return damaged || ctx.Skipped.Count > 0 ? Partial : Ok;
     }
 
     /// <summary>Opens a perf.data input: a file, a perf.data/ directory, or "-"; other formats are refused.</summary>
@@ -166,7 +196,7 @@ public static partial class Commands
         j.WriteEndArray();
     }
 
-    private static void InfoJson(Utf8JsonWriter j, string input, PerfDataSummary s, SymbolizeReport? binaries)
+    private static void InfoJson(Utf8JsonWriter j, string input, PerfDataSummary s, SymbolizeReport? binaries, Action? more = null)
     {
         var f = s.File;
         var ft = f.Features;
@@ -225,6 +255,7 @@ public static partial class Commands
         j.WriteEndObject();
         if (f.Damage is { } d) j.WriteString("damage", d.Message);
         if (binaries is not null) BinariesJson(j, binaries);
+        more?.Invoke();
         j.WriteEndObject();
     }
 

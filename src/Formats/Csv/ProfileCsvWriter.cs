@@ -163,18 +163,28 @@ public static class ProfileCsvWriter
             }
             else { csv.WriteField(""); csv.WriteField(""); csv.WriteField(""); }
         }
-        void Time(long t)
+        var parts = p.Parts;
+        void Time(long t, int part)
         {
             if (t == SampleTable.NoTime) { csv.WriteField(""); csv.WriteField(""); return; }
+            if (parts.Count > 0)
+            {
+                // a timeline merge: the axis time is UTC for placed inputs; time_ns is always the input's own clock
+                var sp = parts[part];
+                csv.WriteField(Num(sp.SourceTime(t)));
+                csv.WriteField(sp.UtcTime(t) is { } u ? Num(u) : "");
+                return;
+            }
             csv.WriteField(Num(t));
-            csv.WriteField(offset is { } off ? Num(t + off) : "");
+            csv.WriteField(p.Clock.IsAligned ? Num(p.Clock.ToUtc(t)!.Value) : offset is { } off ? Num(t + off) : "");
         }
+        string Source(int part) => parts.Count > 0 ? parts[part].Source.File : source;
         void Sample(int i)
         {
             var evt = s.Event(i);
-            csv.WriteField(source);
+            csv.WriteField(Source(s.Part(i)));
             csv.WriteField((uint)evt < (uint)p.Events.Count ? p.Events[evt].Name : "");
-            Time(s.Time(i));
+            Time(s.Time(i), s.Part(i));
             Thread(s.Thread(i));
             csv.WriteField(s.Cpu(i) < 0 ? "" : Num(s.Cpu(i)));
             csv.WriteField(Num(sel.Weight(p, i, o.Weight)));
@@ -192,9 +202,9 @@ public static class ProfileCsvWriter
         void Mark(int m)
         {
             var mk = p.Marks[m];
-            csv.WriteField(source);
+            csv.WriteField(Source(mk.Part));
             csv.WriteField(mk.Name);
-            Time(mk.Time);
+            Time(mk.Time, mk.Part);
             Thread(mk.Thread);
             csv.WriteField("");
             csv.WriteField(mk.Value is { } v ? Num(v) : "");

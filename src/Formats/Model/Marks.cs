@@ -9,4 +9,5 @@ namespace Stackweave.Formats.Model;
 /// <param name="Name">What happened (a probe, a syscall name, the printf format's first word…).</param>
 /// <param name="Value">A number the event carries (latency, bytes…), null when none.</param>
 /// <param name="Text">The event's text as the source printed it.</param>
-public readonly record struct Mark(long Time, int Thread, string Name, long? Value, string Text);
+/// <param name="Part">Index of the mark's input in <see cref="Profile.Parts"/> (0 for a profile read from one input).</param>
+public readonly record struct Mark(long Time, int Thread, string Name, long? Value, string Text, int Part = 0);

@@ -44,6 +44,11 @@ public sealed class Profile
     public long DurationNs { get; set; }
     /// <summary>The source clock and its alignment.</summary>
     public Clock Clock { get; } = new();
+    /// <summary>
+    /// The inputs of a timeline merge, one per source, each with its own clock mapping; samples and marks point into it
+    /// (<see cref="SampleTable.Part"/>, <see cref="Mark.Part"/>). Empty for a profile read from one input.
+    /// </summary>
+    public List<SourcePart> Parts { get; } = [];
     /// <summary>Free-form comments (pprof comment).</summary>
     public List<string> Comments { get; } = [];
     /// <summary>Type name of the sample type shown by default (pprof default_sample_type); null: the last one.</summary>

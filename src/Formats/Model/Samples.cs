@@ -18,6 +18,7 @@ public sealed class SampleTable
     private int[] _cpu = new int[256];
     private long[] _time = new long[256];
     private long[] _values = new long[256];
+    private int[]? _part;
     private Dictionary<int, Label[]>? _labels;
 
     /// <summary>Creates a table with <paramref name="valueCount"/> values per sample.</summary>
@@ -40,11 +41,13 @@ public sealed class SampleTable
     public long Time(int i) => _time[i];
     /// <summary>Values of sample i, one per sample type.</summary>
     public ReadOnlySpan<long> Values(int i) => _values.AsSpan(i * ValueCount, ValueCount);
+    /// <summary>Index of sample i's input in <see cref="Profile.Parts"/> (0 for a profile read from one input).</summary>
+    public int Part(int i) => _part is null ? 0 : _part[i];
     /// <summary>Labels of sample i (empty when none).</summary>
     public ReadOnlySpan<Label> Labels(int i) => _labels is not null && _labels.TryGetValue(i, out var l) ? l : [];
 
     /// <summary>Appends a sample and returns its index.</summary>
-    public int Add(int stack, int thread, long time, ReadOnlySpan<long> values, int evt = 0, int cpu = -1, Label[]? labels = null)
+    public int Add(int stack, int thread, long time, ReadOnlySpan<long> values, int evt = 0, int cpu = -1, Label[]? labels = null, int part = 0)
     {
         if (values.Length != ValueCount) throw new ArgumentException("value count differs from the sample types", nameof(values));
         if (Count == _stack.Length) Grow();
@@ -53,6 +56,8 @@ public sealed class SampleTable
         if ((i + 1) * ValueCount > _values.Length) Array.Resize(ref _values, Math.Max(_values.Length * 2, (i + 1) * ValueCount));
         values.CopyTo(_values.AsSpan(i * ValueCount));
         if (labels is { Length: > 0 }) (_labels ??= [])[i] = labels;
+        if (part != 0 && _part is null) _part = new int[_stack.Length];
+        if (_part is not null) _part[i] = part;
         return i;
     }
 
@@ -74,9 +79,34 @@ public sealed class SampleTable
             if (_stack[i] >= 0) _stack[i] = map[_stack[i]];
     }
 
+    /// <summary>Keeps the samples whose <paramref name="keep"/> flag is set, in order (filters and slices).</summary>
+    public void Compact(ReadOnlySpan<bool> keep)
+    {
+        var n = 0;
+        for (var i = 0; i < Count; i++)
+        {
+            if (!keep[i]) continue;
+            if (n != i)
+            {
+                _stack[n] = _stack[i]; _thread[n] = _thread[i]; _event[n] = _event[i]; _cpu[n] = _cpu[i]; _time[n] = _time[i];
+                if (_part is not null) _part[n] = _part[i];
+                _values.AsSpan(i * ValueCount, ValueCount).CopyTo(_values.AsSpan(n * ValueCount));
+                if (_labels is not null)
+                {
+                    if (_labels.Remove(i, out var l)) _labels[n] = l;
+                    else _labels.Remove(n);
+                }
+            }
+            n++;
+        }
+        if (_labels is not null) foreach (var k in _labels.Keys.Where(k => k >= n).ToList()) _labels.Remove(k);
+        Count = n;
+    }
+
     private void Grow()
     {
         var n = _stack.Length * 2;
+        if (_part is not null) Array.Resize(ref _part, n);
         Array.Resize(ref _stack, n); Array.Resize(ref _thread, n); Array.Resize(ref _event, n);
         Array.Resize(ref _cpu, n); Array.Resize(ref _time, n);
     }

@@ -123,6 +123,8 @@ public static class PprofReader
                 p.Clock.Domain = ClockDomain.Realtime;
                 p.Clock.OffsetToUtcNs = 0;
                 p.Clock.AlignedBy = "pprof time_nanos";
+                p.Clock.Derivation = ClockDerivation.SourceWallClock;
+                p.Clock.Window = (_timeNanos, _durationNanos);
             }
             foreach (var (idx, off) in _comments) p.Comments.Add(Str(idx, off, "comment", ref damage));
             p.DropFrames = NonEmpty(_drop, "drop_frames", ref damage);

@@ -145,7 +145,7 @@ public static class PprofWriter
         private long? ToUtc(long t)
         {
             if (p.Clock.Domain == ClockDomain.Realtime) return t + (p.Clock.OffsetToUtcNs ?? 0);
-            if (p.Clock.OffsetToUtcNs is { } off) return t + off;
+            if (p.Clock.ToUtc(t) is { } utc) return utc;
             if (p.Clock.Reference is { } r) return t - r.ClockNs + r.WallNs;
             return null;
         }

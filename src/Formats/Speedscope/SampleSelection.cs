@@ -100,6 +100,8 @@ public sealed class SampleSelection
     public long Weight(Profile profile, int i, WeightMode mode)
     {
         if (mode == WeightMode.Count || ValueIndex < 0) return 1;
+        // a timeline merge weighs each input's samples by that input's own value column
+        if (profile.Parts.Count > 1) return profile.Samples.Values(i)[profile.Parts[profile.Samples.Part(i)].ValueColumn];
         return profile.Samples.Values(i)[ValueIndex];
     }
 }

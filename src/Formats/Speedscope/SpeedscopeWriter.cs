@@ -402,10 +402,29 @@ public static class SpeedscopeWriter
             result.SamplesWritten += _untimed.Count;
         }
 
+        private int[]? _threadPart;
+
+        /// <summary>In a timeline merge: "file: " of the input a thread belongs to (threads are never shared between inputs).</summary>
+        private string PartLabel(int thread)
+        {
+            if (_threadPart is null)
+            {
+                _threadPart = new int[_p.Threads.Count];
+                Array.Fill(_threadPart, -1);
+                for (var i = 0; i < _p.Samples.Count; i++)
+                    if ((uint)_p.Samples.Thread(i) < (uint)_threadPart.Length) _threadPart[_p.Samples.Thread(i)] = _p.Samples.Part(i);
+                foreach (var m in _p.Marks)
+                    if ((uint)m.Thread < (uint)_threadPart.Length) _threadPart[m.Thread] = m.Part;
+            }
+            var part = (uint)thread < (uint)_threadPart.Length ? _threadPart[thread] : -1;
+            return part < 0 ? "" : Path.GetFileName(_p.Parts[part].Source.File) + ": ";
+        }
+
         private string ProfileName(int thread, int evt)
         {
             var t = ThreadOf(thread);
             var name = string.Create(CultureInfo.InvariantCulture, $"{t.Name} {t.Pid}/{t.Tid}");
+            if (_p.Parts.Count > 1) name = PartLabel(thread) + name;
             return evt >= 0 && evt < _p.Events.Count ? name + " " + _p.Events[evt].Name : name;
         }
 
