@@ -29,6 +29,10 @@ public sealed class PerfCapture
     /// <summary>"file", "pipe" or "directory".</summary>
     public string Mode => Pipe ? "pipe" : DirectoryFiles > 0 ? "directory" : "file";
 
+    /// <summary>A one-line description (mode, byte order, compression, attrs, record types) for FsCheck's counterexamples.</summary>
+    public override string ToString() => FormattableString.Invariant(
+        $"PerfCapture {Mode}{(DirectoryFiles > 0 ? "×" + DirectoryFiles : "")} {(BigEndian ? "BE" : "LE")} {(Compression is null ? "plain" : Compression.Compressed2 ? "COMPRESSED2" : "COMPRESSED")} attrs=[{string.Join(", ", Attrs.Select(a => $"size {a.Size} st 0x{(ulong)a.SampleType:x}"))}] records=[{string.Join(" ", Records.Select((r, i) => PerfRecordNames.Of((uint)r.Type) + (DirectoryFiles > 0 ? "@" + FileOf(i) : "")))}]");
+
     /// <summary>The attr a record belongs to (its AttrIndex, or the first attr when -1); null when there are no attrs.</summary>
     public PerfEventAttr? AttrOf(PerfRecord r) => Attrs.Count == 0 ? null : Attrs[r.AttrIndex < 0 ? 0 : r.AttrIndex];
 
