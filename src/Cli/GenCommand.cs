@@ -34,14 +34,16 @@ public static class GenCommand
             var count = a.Int("--count", 10);
             if (count < 0 || count > 100_000) throw new UsageException("--count must be 0..100000");
             var opts = ParseOptions(a.Values("--options"));
-            List<string> written = a.Inputs[0] switch
+            var s = unchecked((ulong)seed);
+            Func<List<string>> write = a.Inputs[0] switch
             {
-                "perf.data" or "perf" => GenCorpus.WritePerf(dir, PerfOptions(opts), unchecked((ulong)seed), (int)count),
-                "pprof" => GenCorpus.WritePprof(dir, PprofOptions(opts), unchecked((ulong)seed), (int)count),
-                "bpftrace" => GenCorpus.WriteBpftrace(dir, BpftraceOptions(opts), unchecked((ulong)seed), (int)count),
+                "perf.data" or "perf" => Bind(PerfOptions(opts), o => GenCorpus.WritePerf(dir, o, s, (int)count)),
+                "pprof" => Bind(PprofOptions(opts), o => GenCorpus.WritePprof(dir, o, s, (int)count)),
+                "bpftrace" => Bind(BpftraceOptions(opts), o => GenCorpus.WriteBpftrace(dir, o, s, (int)count)),
                 _ => throw new UsageException($"unknown kind '{a.Inputs[0]}' (perf.data, pprof, bpftrace)"),
             };
             if (opts.Count > 0) throw new UsageException("unknown option(s) for " + a.Inputs[0] + ": " + string.Join(", ", opts.Keys));
+            var written = write();
             stderr.WriteLine(FormattableString.Invariant($"stackweave: wrote {written.Count} {a.Inputs[0]} files with sidecars to {dir}"));
             return Commands.Ok;
         }
@@ -57,6 +59,8 @@ public static class GenCommand
             return Commands.BadInput;
         }
     }
+
+    private static Func<List<string>> Bind<T>(T options, Func<T, List<string>> write) => () => write(options);
 
     private static Dictionary<string, string[]> ParseOptions(IReadOnlyList<string> values)
     {
