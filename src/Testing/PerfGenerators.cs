@@ -104,7 +104,7 @@ public static class PerfGenerators
     /// <summary>A whole capture: endianness, file or pipe mode, optional compression, 1–3 attrs, features and up to <paramref name="maxRecords"/> records.
     /// <paramref name="perfCompatible"/> keeps to what perf 6.1 reads: file attrs of at most 128 bytes, pipe attrs of at least 128.</summary>
     public static Gen<PerfCapture> Capture(int maxRecords = 12, bool perfCompatible = false) =>
-        Capture(new PerfGenOptions { MaxRecords = maxRecords, PerfCompatible = perfCompatible, Modes = [PerfGenMode.File, PerfGenMode.Pipe], Compressions = [PerfGenCompression.None, PerfGenCompression.None, PerfGenCompression.None, PerfGenCompression.Zstd] });
+        Capture(new PerfGenOptions { MaxRecords = maxRecords, PerfCompatible = perfCompatible, Modes = [PerfGenMode.File, PerfGenMode.Pipe], Compressions = [PerfGenCompression.None, PerfGenCompression.None, PerfGenCompression.None, PerfGenCompression.Zstd], NamesAndFeatures = false });
 
     /// <summary>A whole capture drawn as <paramref name="o"/> allows.</summary>
     public static Gen<PerfCapture> Capture(PerfGenOptions o)
@@ -134,7 +134,7 @@ public static class PerfGenerators
         from nFiles in Gen.Choose(1, 4)
         from files in Gen.Choose(-1, 3).ArrayOf(o.MaxRecords + o.MaxRecords / 4 + 2)
         select Finish(Assemble(big, mode == PerfGenMode.Pipe, compKind == PerfGenCompression.None ? 0 : chunk, attrs.ToList(), recs, withRounds && mode != PerfGenMode.Directory, buildIds),
-            compKind, mode == PerfGenMode.Directory ? nFiles : 0, files, names, features, perfCompatible);
+            compKind, mode == PerfGenMode.Directory ? nFiles : 0, files, o.NamesAndFeatures ? names : new string?[names.Length], o.NamesAndFeatures ? features : new PerfFeatures(), perfCompatible);
     }
 
     private static PerfCapture Finish(PerfCapture c, PerfGenCompression comp, int dirFiles, int[] files, string?[] names, PerfFeatures features, bool perfCompatible)
@@ -555,6 +555,8 @@ public sealed record PerfGenOptions
     public int MaxRecords { get; init; } = 12;
     /// <summary>At most this many attrs (events), 1–3.</summary>
     public int MaxAttrs { get; init; } = 3;
+    /// <summary>Give attrs event names (EVENT_DESC) and draw optional feature sections.</summary>
+    public bool NamesAndFeatures { get; init; } = true;
     /// <summary>Keep to what perf 6.1 reads: file attrs ≤ 128 bytes, pipe attrs ≥ 128 bytes, no COMPRESSED2, no KSYMBOL/BPF_EVENT in byte-swapped captures.</summary>
     public bool PerfCompatible { get; init; }
 
