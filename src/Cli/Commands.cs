@@ -14,6 +14,7 @@ public static partial class Commands
         usage:
           stackweave convert INPUT... [-o OUT] [--format folded|perf-script|speedscope|csv|pprof|svg|html] [options]
           stackweave info INPUT... [--json]
+          stackweave gen perf.data|pprof|bpftrace [--seed N] [--count N] [--options K=V,...] -o DIR  (see gen --help)
           stackweave script PERF_DATA [--raw] [--show-mmap-events] [--show-task-events] [--show-switch-events]
                             [--show-namespace-events] [--show-cgroup-events] [--show-lost-events] [--inline] [-o OUT]
         folded options (as stackcollapse-perf.pl): --pid --tid --kernel --jit --addrs --all --event-filter EVENT (alias --event)
@@ -82,6 +83,7 @@ public static partial class Commands
             (args.Length == 0 ? stderr : stdout).WriteLine(Usage);
             return args.Length == 0 ? BadUsage : Ok;
         }
+        if (args[0] == "gen") return GenCommand.Run(args, stdout, stderr);
         CliArgs a;
         try
         {

@@ -314,3 +314,59 @@ public static class BpftraceRender
          from lines in Gen.Elements("123456789 1 1 dd read 5", "hello world", "42", "999 x", "17:09:18").ArrayOf(nLines)
          select (maps.ToArray(), lines)).ToArbitrary();
 }
+
+/// <summary>A generated bpftrace output: maps, printf lines, and whether it is printed as text or <c>-f json</c> — the truth a generated file encodes.</summary>
+public sealed record BtCapture(IReadOnlyList<BtMap> Maps, IReadOnlyList<string> PrintfLines, bool Json)
+{
+    /// <summary>The output as bpftrace prints it.</summary>
+    public string Render() => Json ? BpftraceRender.Json(Maps, PrintfLines) : BpftraceRender.Text(Maps, PrintfLines);
+}
+
+/// <summary>What <see cref="BpftraceGenerators.Capture(BtGenOptions)"/> may draw.</summary>
+public sealed record BtGenOptions
+{
+    /// <summary>Output forms: false = text, true = <c>-f json</c>.</summary>
+    public bool[] Json { get; init; } = [false, true];
+    /// <summary>Stack modes (Raw is bpftrace ≥ 0.18's).</summary>
+    public BtStackMode[] Modes { get; init; } = [BtStackMode.Default, BtStackMode.Perf, BtStackMode.Raw];
+    /// <summary>At most this many maps.</summary>
+    public int MaxMaps { get; init; } = 4;
+}
+
+/// <summary>FsCheck generators and shrinkers of bpftrace outputs.</summary>
+public static class BpftraceGenerators
+{
+    /// <summary>Several maps with distinct names, a few printf lines, text or JSON.</summary>
+    public static Gen<BtCapture> Capture(BtGenOptions? o = null)
+    {
+        o ??= new BtGenOptions();
+        return from n in Gen.Choose(1, Math.Max(1, o.MaxMaps))
+               from maps in Gen.CollectToArray(Enumerable.Range(0, n), i => BpftraceRender.Map(i == 0 ? "@" : "@m" + i.ToString(CultureInfo.InvariantCulture)))
+               from modes in Gen.Elements(o.Modes).ArrayOf(n)
+               from nLines in Gen.Choose(0, 4)
+               from lines in Gen.Elements("123456789 1 1 dd read 5", "hello world", "42", "999 x", "17:09:18").ArrayOf(nLines)
+               from json in Gen.Elements(o.Json)
+               select new BtCapture(maps.Select((m, i) => m with { Mode = modes[i] }).ToArray(), lines, json);
+    }
+
+    /// <summary>Smaller outputs: fewer maps, entries, printf lines; text form.</summary>
+    public static IEnumerable<BtCapture> Shrink(BtCapture c)
+    {
+        for (var i = c.Maps.Count - 1; i >= 0 && c.Maps.Count > 1; i--) yield return c with { Maps = c.Maps.Where((_, k) => k != i).ToArray() };
+        for (var i = 0; i < c.Maps.Count; i++)
+        {
+            var m = c.Maps[i];
+            for (var e = m.Entries.Count - 1; e >= 0 && m.Entries.Count > 1; e--)
+                yield return c with { Maps = c.Maps.Select((x, k) => k == i ? x with { Entries = x.Entries.Where((_, j) => j != e).ToArray() } : x).ToArray() };
+        }
+        if (c.PrintfLines.Count > 0) yield return c with { PrintfLines = [] };
+        if (c.Json) yield return c with { Json = false };
+    }
+}
+
+/// <summary>FsCheck arbitraries for <c>[Property(Arbitrary = [typeof(BpftraceArbitraries)])]</c>.</summary>
+public static class BpftraceArbitraries
+{
+    /// <summary>bpftrace outputs in every stack mode, text or JSON, with shrinking.</summary>
+    public static Arbitrary<BtCapture> Captures() => Arb.From(BpftraceGenerators.Capture(), BpftraceGenerators.Shrink);
+}

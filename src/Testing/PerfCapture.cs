@@ -18,11 +18,45 @@ public sealed class PerfCapture
     /// <summary>Data records in file order; a <see cref="RawRecord"/> of type <see cref="PerfRecordType.FinishedRound"/> marks a round.</summary>
     public List<PerfRecord> Records { get; } = [];
 
+    /// <summary>Directory mode (perf record --threads): when above 0, the capture is a perf.data/ directory with a header file <c>data</c> and this many header-less files <c>data.0</c>…; write it with <c>PerfDataWriter.WriteDirectory</c>.</summary>
+    public int DirectoryFiles { get; set; }
+    /// <summary>Directory mode: the file of record i (-1 = the header file's data section, N = data.N); records past the list's end go to the header file.</summary>
+    public List<int> RecordFiles { get; } = [];
+
+    /// <summary>The file record <paramref name="index"/> goes to in directory mode (-1 = the header file).</summary>
+    public int FileOf(int index) => DirectoryFiles > 0 && index < RecordFiles.Count ? RecordFiles[index] : -1;
+
+    /// <summary>"file", "pipe" or "directory".</summary>
+    public string Mode => Pipe ? "pipe" : DirectoryFiles > 0 ? "directory" : "file";
+
+    /// <summary>A one-line description (mode, byte order, compression, attrs, record types) for FsCheck's counterexamples.</summary>
+    public override string ToString() => FormattableString.Invariant(
+        $"PerfCapture {Mode}{(DirectoryFiles > 0 ? "×" + DirectoryFiles : "")} {(BigEndian ? "BE" : "LE")} {(Compression is null ? "plain" : Compression.Compressed2 ? "COMPRESSED2" : "COMPRESSED")} attrs=[{string.Join(", ", Attrs.Select(a => $"size {a.Size} st 0x{(ulong)a.SampleType:x}"))}] records=[{string.Join(" ", Records.Select((r, i) => PerfRecordNames.Of((uint)r.Type) + (DirectoryFiles > 0 ? "@" + FileOf(i) : "")))}]");
+
     /// <summary>The attr a record belongs to (its AttrIndex, or the first attr when -1); null when there are no attrs.</summary>
     public PerfEventAttr? AttrOf(PerfRecord r) => Attrs.Count == 0 ? null : Attrs[r.AttrIndex < 0 ? 0 : r.AttrIndex];
 
     /// <summary>Appends a FINISHED_ROUND record.</summary>
     public void AddFinishedRound() => Records.Add(new RawRecord { Type = PerfRecordType.FinishedRound });
+
+    /// <summary>A copy sharing attrs and record objects, with the records at <paramref name="records"/> (all when null) and their directory files.</summary>
+    public PerfCapture CopyWith(IEnumerable<int>? records = null)
+    {
+        var c = new PerfCapture { BigEndian = BigEndian, Pipe = Pipe, Compression = Compression, DirectoryFiles = DirectoryFiles };
+        c.Attrs.AddRange(Attrs);
+        var f = Features;
+        var g = c.Features;
+        g.Hostname = f.Hostname; g.OsRelease = f.OsRelease; g.Version = f.Version; g.Arch = f.Arch; g.CpuDesc = f.CpuDesc; g.CpuId = f.CpuId;
+        g.NrCpusAvailable = f.NrCpusAvailable; g.NrCpusOnline = f.NrCpusOnline; g.TotalMemKb = f.TotalMemKb; g.Cmdline = f.Cmdline;
+        g.ClockResolutionNs = f.ClockResolutionNs; g.ClockData = f.ClockData; g.SampleTime = f.SampleTime; g.PmuMappings = f.PmuMappings;
+        g.BuildIds.AddRange(f.BuildIds);
+        foreach (var i in records ?? Enumerable.Range(0, Records.Count))
+        {
+            c.Records.Add(Records[i]);
+            if (DirectoryFiles > 0) c.RecordFiles.Add(FileOf(i));
+        }
+        return c;
+    }
 
     /// <summary>Sets the feature sections perf needs to accept a capture with sane values (hostname, os release, version, arch, nrcpus, cmdline).</summary>
     public PerfCapture WithDefaultFeatures()
@@ -47,4 +81,6 @@ public sealed record PerfCompression
     public int Level { get; init; } = 1;
     /// <summary>comp_mmap_len of the COMPRESSED feature: perf 6.1 decompresses each COMPRESSED record into a buffer of this many bytes (tools/perf/util/session.c perf_session__process_compressed_event).</summary>
     public uint MmapLen { get; init; } = 528384;
+    /// <summary>Write PERF_RECORD_COMPRESSED2 (83: header, u64 data_size, data padded to 8 bytes; perf after 6.1) instead of COMPRESSED (81).</summary>
+    public bool Compressed2 { get; init; }
 }

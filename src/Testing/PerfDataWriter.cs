@@ -15,18 +15,49 @@ public static class PerfDataWriter
     /// <summary>HEADER_LAST_FEATURE as sent by perf 6.1 in pipe mode to end the features (tools/perf/util/header.h).</summary>
     public const int HeaderLastFeature = 32;
 
-    /// <summary>Writes the capture and returns its bytes.</summary>
-    public static byte[] Write(PerfCapture c)
+    /// <summary>Writes the capture (file or pipe mode) and returns its bytes.</summary>
+    public static byte[] Write(PerfCapture c) => Write(c, (List<PerfPlacement>?)null);
+
+    /// <summary>Writes the capture (file or pipe mode) and returns its bytes; <paramref name="layout"/>, when given, receives every record written, in file order.</summary>
+    public static byte[] Write(PerfCapture c, List<PerfPlacement>? layout)
     {
+        if (c.DirectoryFiles > 0) throw new ArgumentException("a directory-mode capture is written with WriteDirectory");
         var b = new EndianBuffer(c.BigEndian, 4096);
-        if (c.Pipe) WritePipe(b, c); else WriteFile(b, c);
+        var all = Enumerable.Range(0, c.Records.Count).ToList();
+        if (c.Pipe) WritePipe(b, c, all, layout); else WriteFile(b, c, all, layout);
         return b.ToArray();
+    }
+
+    /// <summary>Writes a directory-mode capture as its files: "data" (header, DIR_FORMAT feature, the records of file -1) then "data.0"… (header-less records); <paramref name="layout"/> receives every record written.</summary>
+    public static List<(string Name, byte[] Bytes)> WriteDirectory(PerfCapture c, List<PerfPlacement>? layout = null)
+    {
+        if (c.DirectoryFiles <= 0 || c.Pipe) throw new ArgumentException("directory mode needs DirectoryFiles > 0 and file mode");
+        var files = new List<(string, byte[])>();
+        var header = new EndianBuffer(c.BigEndian, 4096);
+        WriteFile(header, c, Enumerable.Range(0, c.Records.Count).Where(i => c.FileOf(i) < 0).ToList(), layout);
+        files.Add(("data", header.ToArray()));
+        for (var n = 0; n < c.DirectoryFiles; n++)
+        {
+            var b = new EndianBuffer(c.BigEndian, 4096);
+            var mine = Enumerable.Range(0, c.Records.Count).Where(i => c.FileOf(i) == n).ToList();
+            // each data.N file has its own zstd stream (perf 6.1 record.c: one zstd_data per mmap in threaded mode)
+            WriteRecords(b, c, mine, layout, n);
+            files.Add(("data." + n.ToString(System.Globalization.CultureInfo.InvariantCulture), b.ToArray()));
+        }
+        return files;
+    }
+
+    /// <summary>Writes a directory-mode capture into directory <paramref name="path"/> (created; existing data files replaced).</summary>
+    public static void WriteDirectory(PerfCapture c, string path, List<PerfPlacement>? layout = null)
+    {
+        Directory.CreateDirectory(path);
+        foreach (var (name, bytes) in WriteDirectory(c, layout)) File.WriteAllBytes(System.IO.Path.Combine(path, name), bytes);
     }
 
     /// <summary>Writes the capture to a stream.</summary>
     public static void Write(PerfCapture c, Stream output) => output.Write(Write(c));
 
-    private static void WriteFile(EndianBuffer b, PerfCapture c)
+    private static void WriteFile(EndianBuffer b, PerfCapture c, List<int> records, List<PerfPlacement>? layout)
     {
         var attrBytes = c.Attrs.Count == 0 ? PerfConstants.AttrSizeVer0 : PerfRecordEncoder.AttrBytes(c.Attrs[0]);
         foreach (var a in c.Attrs)
@@ -50,7 +81,7 @@ public static class PerfDataWriter
         var attrsSize = b.Length - attrsOffset;
 
         var dataOffset = b.Length;
-        WriteRecords(b, c);
+        WriteRecords(b, c, records, layout, -1);
         var dataSize = b.Length - dataOffset;
 
         // feature sections: one perf_file_section per set bit, ascending, then the bodies
@@ -83,7 +114,7 @@ public static class PerfDataWriter
         b.Bytes(bytes);
     }
 
-    private static void WritePipe(EndianBuffer b, PerfCapture c)
+    private static void WritePipe(EndianBuffer b, PerfCapture c, List<int> records, List<PerfPlacement>? layout)
     {
         b.U64(PerfConstants.Magic2);
         b.U64(PerfConstants.PipeHeaderSize);
@@ -94,6 +125,7 @@ public static class PerfDataWriter
             b.U64((ulong)f);
             WriteFeature(b, c, f);
             b.PatchU16(start + 6, checked((ushort)(b.Length - start)));
+            layout?.Add(new PerfPlacement(-1, start, (uint)PerfRecordType.HeaderFeature, b.Length - start, false, -1));
         }
         foreach (var a in c.Attrs)
         {
@@ -102,6 +134,7 @@ public static class PerfDataWriter
             PerfRecordEncoder.WriteAttr(b, a, PerfRecordEncoder.AttrBytes(a));
             foreach (var id in a.Ids) b.U64(id);
             b.PatchU16(start + 6, checked((ushort)(b.Length - start)));
+            layout?.Add(new PerfPlacement(-1, start, (uint)PerfRecordType.HeaderAttr, b.Length - start, false, -1));
         }
         foreach (var bid in c.Features.BuildIds)
         {
@@ -109,15 +142,21 @@ public static class PerfDataWriter
             b.U32((uint)PerfRecordType.HeaderBuildId); b.U16((ushort)(bid.Misc | MiscBuildIdSize)); b.U16(0);
             PerfRecordEncoder.WriteBuildIdBody(b, bid);
             b.PatchU16(start + 6, checked((ushort)(b.Length - start)));
+            layout?.Add(new PerfPlacement(-1, start, (uint)PerfRecordType.HeaderBuildId, b.Length - start, false, -1));
         }
-        WriteRecords(b, c);
+        WriteRecords(b, c, records, layout, -1);
     }
 
-    private static void WriteRecords(EndianBuffer b, PerfCapture c)
+    private static void WriteRecords(EndianBuffer b, PerfCapture c, List<int> records, List<PerfPlacement>? layout, int file)
     {
         if (c.Compression is null)
         {
-            foreach (var r in c.Records) PerfRecordEncoder.Encode(b, r, c.AttrOf(r));
+            foreach (var i in records)
+            {
+                var at = b.Length;
+                PerfRecordEncoder.Encode(b, c.Records[i], c.AttrOf(c.Records[i]));
+                layout?.Add(new PerfPlacement(file, at, (uint)c.Records[i].Type, b.Length - at, false, i));
+            }
             return;
         }
         var comp = c.Compression;
@@ -125,6 +164,7 @@ public static class PerfDataWriter
         var sink = new MemoryStream();
         var zs = new CompressionStream(sink, comp.Level);
         var pending = new EndianBuffer(c.BigEndian, 4096);
+        var pendingRecords = new List<(int Index, int Offset, int Size)>();
 
         void Emit(ReadOnlySpan<byte> chunk)
         {
@@ -133,9 +173,22 @@ public static class PerfDataWriter
             zs.Flush(); // ZSTD_e_flush: the stream continues, no frame end (perf record's zstd_compress_stream_to_records)
             var produced = sink.GetBuffer().AsSpan((int)before, (int)(sink.Length - before));
             var start = b.Length;
-            b.U32((uint)PerfRecordType.Compressed); b.U16(0); b.U16(0);
-            b.Bytes(produced);
+            if (comp.Compressed2)
+            {
+                // struct perf_record_compressed2: header, u64 data_size, data; header.size padded to 8 bytes
+                b.U32((uint)PerfRecordType.Compressed2); b.U16(0); b.U16(0);
+                b.U64((ulong)produced.Length);
+                b.Bytes(produced);
+                var rem = (b.Length - start) % 8;
+                if (rem != 0) b.Zeros(8 - rem);
+            }
+            else
+            {
+                b.U32((uint)PerfRecordType.Compressed); b.U16(0); b.U16(0);
+                b.Bytes(produced);
+            }
             b.PatchU16(start + 6, checked((ushort)(b.Length - start)));
+            layout?.Add(new PerfPlacement(file, start, comp.Compressed2 ? (uint)PerfRecordType.Compressed2 : (uint)PerfRecordType.Compressed, b.Length - start, false, -1));
         }
 
         void Drain()
@@ -143,13 +196,31 @@ public static class PerfDataWriter
             var w = pending.Written;
             for (var at = 0; at < w.Length; at += comp.ChunkBytes)
                 Emit(w.Slice(at, Math.Min(comp.ChunkBytes, w.Length - at)));
+            // inner records are listed after the COMPRESSED records that carry them; Offset is within the decompressed stream
+            foreach (var (i, off, size) in pendingRecords)
+                layout?.Add(new PerfPlacement(file, off, (uint)c.Records[i].Type, size, true, i));
             pending.Truncate(0);
+            pendingRecords.Clear();
         }
 
-        foreach (var r in c.Records)
+        long streamBase = 0;
+        foreach (var i in records)
         {
-            if ((uint)r.Type >= 64) { Drain(); PerfRecordEncoder.Encode(b, r, c.AttrOf(r)); }
-            else PerfRecordEncoder.Encode(pending, r, c.AttrOf(r));
+            var r = c.Records[i];
+            if ((uint)r.Type >= 64)
+            {
+                streamBase += pending.Length;
+                Drain();
+                var at = b.Length;
+                PerfRecordEncoder.Encode(b, r, c.AttrOf(r));
+                layout?.Add(new PerfPlacement(file, at, (uint)r.Type, b.Length - at, false, i));
+            }
+            else
+            {
+                var at = pending.Length;
+                PerfRecordEncoder.Encode(pending, r, c.AttrOf(r));
+                pendingRecords.Add((i, (int)streamBase + at, pending.Length - at));
+            }
         }
         Drain();
         // the stream is never ended: disposing would append the frame epilogue to the sink, which is discarded
@@ -171,8 +242,10 @@ public static class PerfDataWriter
         if (f.TotalMemKb is not null) list.Add(PerfFeature.TotalMem);
         if (f.Cmdline is not null) list.Add(PerfFeature.Cmdline);
         if (c.Attrs.Exists(a => a.Name is not null)) list.Add(PerfFeature.EventDesc);
+        if (f.PmuMappings is not null) list.Add(PerfFeature.PmuMappings);
         if (f.SampleTime is not null) list.Add(PerfFeature.SampleTime);
         if (f.ClockResolutionNs is not null) list.Add(PerfFeature.ClockId);
+        if (!pipe && c.DirectoryFiles > 0) list.Add(PerfFeature.DirFormat);
         if (c.Compression is not null) list.Add(PerfFeature.Compressed);
         if (f.ClockData is not null) list.Add(PerfFeature.ClockData);
         return list;
@@ -232,6 +305,12 @@ public static class PerfDataWriter
             }
             case PerfFeature.SampleTime: b.U64(f.SampleTime!.Value.First); b.U64(f.SampleTime.Value.Last); break;
             case PerfFeature.ClockId: b.U64(f.ClockResolutionNs!.Value); break;
+            case PerfFeature.DirFormat: b.U64(1); break; // write_dir_format: u64 version, PERF_DIR_VERSION = 1 (tools/perf/util/data.h)
+            case PerfFeature.PmuMappings:
+                // write_pmu_mappings: u32 nr, then per PMU u32 type and a header string name
+                b.U32((uint)f.PmuMappings!.Count);
+                foreach (var (type, name) in f.PmuMappings) { b.U32(type); WriteHeaderString(b, name); }
+                break;
             case PerfFeature.ClockData:
             {
                 var d = f.ClockData!.Value;
@@ -250,3 +329,6 @@ public static class PerfDataWriter
         }
     }
 }
+
+/// <summary>Where the writer put one record: file (-1 = the main file, N = data.N), byte offset (in the decompressed stream when <see cref="InCompressed"/>), type, size, and the index in <see cref="PerfCapture.Records"/> (-1 for records the writer made: HEADER_*, COMPRESSED).</summary>
+public readonly record struct PerfPlacement(int File, long Offset, uint Type, int Size, bool InCompressed, int RecordIndex);

@@ -12,7 +12,7 @@ public class GeneratorCoverageTests
     public void CapturesCoverEveryRecordTypeSampleFieldAndLayout()
     {
         // fixed seed: the same 400 captures every run
-        var captures = PerfGenerators.Capture().Sample(20, new Rnd(12345UL, 0x9E3779B97F4A7C15UL), 400);
+        var captures = PerfGenerators.Capture().Sample(20, new Rnd(12345UL, 0x9E3779B97F4A7C15UL), 800);
         var types = new HashSet<PerfRecordType>();
         var sampleBits = SampleFormat.None;
         var readBits = ReadFormat.None;

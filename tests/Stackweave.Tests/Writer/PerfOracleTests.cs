@@ -19,7 +19,8 @@ public class PerfOracleTests
         // perf 6.1 has no byte-swap for KSYMBOL and BPF_EVENT records (their swap ops in tools/perf/util/session.c came
         // later): in a big-endian file their sample_id trailer stays unswapped and perf fails to find their event
         var gen = PerfGenerators.Capture(maxRecords: 16, perfCompatible: true)
-            .Where(c => !(c.BigEndian && c.Pipe) && !(c.Pipe && c.Compression is not null)
+            // perf prints no stats block for a capture without records (Generators/GenPerfOracleTests covers those)
+            .Where(c => c.Records.Count > 0 && !(c.BigEndian && c.Pipe) && !(c.Pipe && c.Compression is not null)
                 && !(c.BigEndian && c.Records.Exists(r => r.Type is PerfRecordType.Ksymbol or PerfRecordType.BpfEvent)));
         var dir = Directory.CreateTempSubdirectory("stackweave-oracle-");
         try
