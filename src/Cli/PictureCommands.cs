@@ -60,6 +60,12 @@ public static partial class Commands
         {
             Folded = FoldedOptionsOf(a, null), Title = a.Value("--title"), Buckets = (int)Math.Clamp(a.Int("--buckets", 2000), 1, 100_000),
             Width = Number(a, "--width", 1200),
+            // every source on UTC when every clock was placed there (the alignment pass ran before); otherwise each on its own
+            // clock. A drifting clock is placed by its offset at the pivot (drifts are ppm: microseconds over a capture).
+            Placement = profiles.All(p => p.Clock.IsAligned)
+                ? p => new SourcePlacement(p.Clock.OffsetToUtcNs!.Value, p.Clock.AlignedBy ?? p.Clock.Derivation.ToString(), true,
+                    p.Clock.ResidualNs is { } r ? FormattableString.Invariant($"{r / 1000:0.0} µs ({p.Clock.Matches} matched events)") : null)
+                : null,
         };
         HtmlResult result;
         try { result = HtmlTimelineWriter.Write(profiles, target.Writer, options); }

@@ -442,6 +442,14 @@ public sealed partial class PerfDataFile : IDisposable
             if (rd.EndsEarly)
                 throw new CaptureFormatException(rd.Path, rd.Position, FormattableString.Invariant($"a data section of {DataSize} bytes (input ends)"));
             _readerIndex++;
+            // perf record --threads -z starts a zstd stream in every file of a perf.data/ directory (perf 6.1 zstd_init per data.N)
+            if (_readerIndex < _readers.Count && _zstd is { } zs)
+            {
+                if (zs.Pending > 0)
+                    Diagnostics.Report("perf.compressed_trailing_bytes", FormattableString.Invariant($"{zs.Pending} decompressed bytes left over at the end of {rd.Path}"));
+                zs.Dispose();
+                _zstd = null;
+            }
             return;
         }
         Dispatch(rec, offset, false, rd.StreamIndex, rd);

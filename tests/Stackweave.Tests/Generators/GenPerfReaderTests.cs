@@ -23,10 +23,8 @@ public class GenPerfReaderTests
     public FsCheck.Property Any_mode_reads_back_with_the_sidecar_counts() =>
         FsCheck.Fluent.Prop.ForAll(PerfArbitraries.AnyCaptures(), truth =>
         {
-            // Known reader bug found by this generator (left to the perf.data reader's owner): PerfDataFile keeps one
-            // zstd context for all files of a directory, but perf 6.1 record --threads -z compresses each data.N file as
-            // its own stream (one zstd_data per mmap) and perf 6.1 reads such directories (GenPerfOracleTests checks it).
-            if (truth.DirectoryFiles > 0 && truth.Compression is not null) return;
+            // Directory captures with zstd included: perf 6.1 record --threads -z compresses each data.N file as its own
+            // stream (one zstd_data per mmap); this generator found the reader sharing one context across files.
             var file = PerfRendered.Of(truth);
             var dir = Directory.CreateTempSubdirectory("stackweave-gen-read-");
             try
