@@ -29,6 +29,9 @@ public static class GenCommand
             var a = CliArgs.Parse(args, s_flags, s_valued, new Dictionary<string, string>(StringComparer.Ordinal) { ["--output"] = "-o", ["-h"] = "--help" });
             if (a.Has("--help")) { stdout.WriteLine(Usage); return Commands.Ok; }
             if (a.Inputs.Count != 1) throw new UsageException("gen needs one kind: perf.data, pprof or bpftrace");
+            // pprof and bpftrace sidecars are serialized by reflection, which a native-AOT build lacks
+            if (!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported && a.Inputs[0] is "pprof" or "bpftrace")
+                throw new UsageException("gen " + a.Inputs[0] + " needs the dotnet tool build of stackweave (this native build has no reflection-based JSON)");
             var dir = a.Value("-o") ?? throw new UsageException("gen needs -o DIR");
             var seed = a.Int("--seed", 1);
             var count = a.Int("--count", 10);
