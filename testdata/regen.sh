@@ -42,6 +42,7 @@ fi
 golden() {
   local X="$1"
   perf report --stats -i "$X" > "$X.stats.txt" 2> /dev/null
+  perf evlist -v -i "$X" 2> /dev/null | grep -v '^# Tip' > "$X.evlist.txt"
   perf script -i "$X" > "$X.script.txt" 2> "$X.script.stderr"
   # The "cpu" field is only accepted when the samples carry PERF_SAMPLE_CPU.
   local side="comm,pid,tid,time,event,ip,sym,dso,period"

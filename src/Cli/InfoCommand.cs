@@ -110,7 +110,7 @@ public static partial class Commands
         for (var i = 0; i < f.Attrs.Count; i++)
         {
             var a = f.Attrs[i];
-            w.WriteLine(Inv($"# event {i}: {f.EventName(i)}: type {a.Type}, config {a.Config:#x}, {(a.Freq ? "freq" : "period")} {a.SamplePeriodOrFreq}, sample_type {a.SampleType}, attr size {a.Size}, {a.Ids.Count} ids, samples {s.SamplesByAttr[i]}"));
+            w.WriteLine(Inv($"# event {i}: {f.EventName(i)}: type {a.Type}, config 0x{a.Config:x}, {(a.Freq ? "freq" : "period")} {a.SamplePeriodOrFreq}, sample_type {a.SampleType}, attr size {a.Size}, {a.Ids.Count} ids, samples {s.SamplesByAttr[i]}"));
         }
         var clock = PerfClocks.NameOf(PerfClocks.ClockIdOf(f));
         w.WriteLine($"# clock: {clock}");

@@ -112,4 +112,22 @@ public class CliContractTests : IDisposable
         Assert.Equal(long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), samples);
         Assert.Equal(samples, info.GetProperty("records").GetProperty("SAMPLE").GetInt64());
     }
+
+    public static TheoryData<string> EvlistCaptures() => new(["cpp-fp", "go-fp", "monoraw", "switch-ns-cgroup", "system-wide", "tracepoints", "two-events", "zstd"]);
+
+    [Theory]
+    [MemberData(nameof(EvlistCaptures))]
+    public void InfoPrintsEachEventsTypeAndConfigAsPerfEvlist(string capture)
+    {
+        var r = CliRunner.Run("info", RepoPaths.TestData(capture, "perf.data"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var ours = System.Text.RegularExpressions.Regex.Matches(r.Stdout, @"^# event \d+: (.+?): type (\d+), config (0x[0-9a-f]+),", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => (m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Value)).ToList();
+        // perf evlist -v (golden): "NAME: type: T, size: S, config: 0xC, ..."; perf leaves out a config of 0
+        var perf = File.ReadAllLines(RepoPaths.TestData(capture, "perf.data.evlist.txt"))
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^(.+?): type: (\d+), size: \d+(?:, config: (0x[0-9a-f]+))?"))
+            .Where(m => m.Success).Select(m => (m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Success ? m.Groups[3].Value : "0x0")).ToList();
+        Assert.NotEmpty(perf);
+        Assert.Equal(perf, ours);
+    }
 }
