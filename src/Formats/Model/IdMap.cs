@@ -44,9 +44,6 @@ internal sealed class IdMap<TKey, THash> where TKey : unmanaged, IEquatable<TKey
         _shift = 64 - BitOperations.Log2((uint)size);
     }
 
-    /// <summary>Number of keys.</summary>
-    public int Count => _count;
-
     /// <summary>The id of <paramref name="key"/>, if present.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGetValue(TKey key, out int id)

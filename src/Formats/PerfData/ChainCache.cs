@@ -26,9 +26,6 @@ internal sealed class ChainCache<TValue> where TValue : struct
     private Entry[] _entries = NewEntries(16);
     private int _count;
 
-    /// <summary>Number of chains held.</summary>
-    public int Count => _count;
-
     /// <summary>Hashes a chain (multiply-xorshift mixing with splitmix64's constants).</summary>
     public static ulong Hash(ReadOnlySpan<ulong> chain)
     {

@@ -31,30 +31,20 @@ internal ref struct DwarfCursor
 
     public ulong Uleb()
     {
-        ulong result = 0;
-        var shift = 0;
-        while (true)
-        {
-            var b = U8();
-            if (shift < 64) result |= (ulong)(b & 0x7f) << shift;
-            shift += 7;
-            if ((b & 0x80) == 0) return result;
-        }
+        Need(1);
+        var n = Symbols.Dwarf.Leb128.ReadUnsigned(_data[Position..], out var v);
+        if (n == 0) { Position = _data.Length; Need(1); }
+        Position += n;
+        return v;
     }
 
     public long Sleb()
     {
-        long result = 0;
-        var shift = 0;
-        byte b;
-        do
-        {
-            b = U8();
-            if (shift < 64) result |= (long)(b & 0x7f) << shift;
-            shift += 7;
-        } while ((b & 0x80) != 0);
-        if (shift < 64 && (b & 0x40) != 0) result |= -1L << shift;
-        return result;
+        Need(1);
+        var n = Symbols.Dwarf.Leb128.ReadSigned(_data[Position..], out var v);
+        if (n == 0) { Position = _data.Length; Need(1); }
+        Position += n;
+        return v;
     }
 
     public ReadOnlySpan<byte> Bytes(int n) { if (n < 0) throw new CfiException("negative length"); Need(n); var s = _data.Slice(Position, n); Position += n; return s; }

@@ -140,31 +140,19 @@ internal struct DwarfCursor
     /// <summary>Reads an unsigned LEB128 (bits beyond 64 are dropped).</summary>
     public ulong Uleb()
     {
-        ulong result = 0;
-        var shift = 0;
-        while (true)
-        {
-            var b = U8();
-            if (shift < 64) result |= (ulong)(b & 0x7f) << shift;
-            shift += 7;
-            if ((b & 0x80) == 0) return result;
-        }
+        var n = Leb128.ReadUnsigned(Pos < End ? _s.Data.AsSpan(Pos, End - Pos) : default, out var v);
+        if (n == 0) _s.Fail((ulong)End, "one more byte (runs past the end)");
+        Pos += n;
+        return v;
     }
 
     /// <summary>Reads a signed LEB128.</summary>
     public long Sleb()
     {
-        long result = 0;
-        var shift = 0;
-        byte b;
-        do
-        {
-            b = U8();
-            if (shift < 64) result |= (long)(b & 0x7f) << shift;
-            shift += 7;
-        } while ((b & 0x80) != 0);
-        if (shift < 64 && (b & 0x40) != 0) result |= -1L << shift;
-        return result;
+        var n = Leb128.ReadSigned(Pos < End ? _s.Data.AsSpan(Pos, End - Pos) : default, out var v);
+        if (n == 0) _s.Fail((ulong)End, "one more byte (runs past the end)");
+        Pos += n;
+        return v;
     }
 
     /// <summary>Skips <paramref name="n"/> bytes.</summary>
