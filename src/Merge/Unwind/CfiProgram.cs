@@ -35,6 +35,11 @@ public sealed class CfiRow
     public byte[]? CfaExpression;
     /// <summary>Rules by DWARF register number (columns past the array keep their values).</summary>
     public RegisterRule[] Rules;
+    /// <summary>
+    /// AArch64 RA_SIGN_STATE: the return address is signed with a pointer authentication code here (toggled by
+    /// DW_CFA_AARCH64_negate_ra_state, 0x2d; ARM "DWARF for the Arm 64-bit Architecture" §4.4.2 and Table 5).
+    /// </summary>
+    public bool RaSigned;
 
     /// <summary>A row with every register at "same value".</summary>
     public CfiRow(int columns) => Rules = new RegisterRule[columns];
@@ -42,7 +47,7 @@ public sealed class CfiRow
     /// <summary>A copy.</summary>
     public CfiRow Clone()
     {
-        var r = new CfiRow(0) { Start = Start, CfaRegister = CfaRegister, CfaOffset = CfaOffset, CfaExpression = CfaExpression };
+        var r = new CfiRow(0) { Start = Start, CfaRegister = CfaRegister, CfaOffset = CfaOffset, CfaExpression = CfaExpression, RaSigned = RaSigned };
         r.Rules = (RegisterRule[])Rules.Clone();
         return r;
     }
@@ -196,7 +201,8 @@ internal static class CfiProgram
                     Set(row, reg, new RegisterRule(RuleKind.ValExpression, 0, Block(ref c)));
                     break;
                 case DwarfConstants.CfaGnuArgsSize: c.Uleb(); break;
-                case DwarfConstants.CfaGnuWindowSave: break; // SPARC window save / AArch64 negate_ra_state (pointer auth): no rule change here
+                // AArch64 negate_ra_state shares the opcode of SPARC's window_save; no SPARC unwinding here, so it is always the former
+                case DwarfConstants.CfaGnuWindowSave: row.RaSigned = !row.RaSigned; break;
                 default: throw new CfiException("unknown CFA instruction 0x" + op.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
             }
         }

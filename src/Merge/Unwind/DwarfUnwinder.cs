@@ -22,6 +22,12 @@ public sealed class DwarfUnwinder : IUserStackUnwinder
     public const string StoppedCounter = "unwind: stopped: ";
     /// <summary>Diagnostics counter: binaries whose CFI could not be read.</summary>
     public const string MissingCounter = "unwind: binaries without CFI";
+    /// <summary>Diagnostics counter: AArch64 signal frames stepped through at a sigreturn trampoline found by its code.</summary>
+    public const string SignalFrameCounter = "unwind: signal frames (aarch64 sigreturn trampoline)";
+    /// <summary>Diagnostics counter: AArch64 signal frames recognised from the stack alone (vdso address, no vdso image).</summary>
+    public const string SignalFrameFromStackCounter = "unwind: signal frames recognised without a vdso image";
+    /// <summary>Diagnostics counter: return addresses whose pointer authentication code was stripped (AArch64).</summary>
+    public const string SignedReturnAddressCounter = "unwind: return addresses with a pointer authentication code";
 
     private readonly SymbolOptions _options;
     private readonly int _maxFrames;
@@ -29,6 +35,7 @@ public sealed class DwarfUnwinder : IUserStackUnwinder
     private readonly Dictionary<(string Path, string? BuildId), UnwindModule?> _modules = [];
     private readonly Resolver _resolver;
     private readonly ulong[] _regs = new ulong[64];
+    private readonly UnwindCounters _counters = new();
 
     /// <summary>
     /// An unwinder finding binaries as <paramref name="options"/> says. <paramref name="maxFrames"/> bounds user frames
@@ -76,7 +83,11 @@ public sealed class DwarfUnwinder : IUserStackUnwinder
         var memory = new StackMemory(sample.Stack, regs[arch.SpColumn]);
         _resolver.Set(profile, mappings, arch);
         var before = frames.Count;
-        var stop = StackWalker.Walk(arch, regs, valid, pc, memory, _resolver, frames, _maxFrames, out var fpFrames, callSites: true);
+        _counters.SignalFrames = _counters.SignalFramesFromStack = _counters.SignedReturnAddresses = 0;
+        var stop = StackWalker.Walk(arch, regs, valid, pc, memory, _resolver, frames, _maxFrames, out var fpFrames, callSites: true, _counters);
+        if (_counters.SignalFrames > 0) profile.Diagnostics.Count(SignalFrameCounter, _counters.SignalFrames);
+        if (_counters.SignalFramesFromStack > 0) profile.Diagnostics.Count(SignalFrameFromStackCounter, _counters.SignalFramesFromStack);
+        if (_counters.SignedReturnAddresses > 0) profile.Diagnostics.Count(SignedReturnAddressCounter, _counters.SignedReturnAddresses);
         // A sampled pc in no mapping (a sample inside execve, before the new image's mmaps): perf adds no user frame then
         // (its unwinder is set up per address space on the first map, util/unwind-libunwind.c unwind__prepare_access).
         if (stop == UnwindStop.NoMapping && frames.Count == before + 1) frames.RemoveAt(before);
@@ -205,6 +216,12 @@ public sealed class DwarfUnwinder : IUserStackUnwinder
             if (id < 0) { module = null; bias = 0; return false; }
             (module, bias) = owner.ModuleOf(_profile!, id, _arch);
             return true;
+        }
+
+        public bool IsVdso(ulong pc)
+        {
+            var id = _mappings!.Find(pc);
+            return id >= 0 && id < _profile!.Mappings.Count && _profile.Mappings[id].Kind == MappingKind.Vdso;
         }
     }
 }

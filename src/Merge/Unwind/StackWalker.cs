@@ -31,6 +31,20 @@ public interface IUnwindModules
     /// only) and <paramref name="bias"/> what to subtract from a process address to get the ELF address.
     /// </summary>
     bool TryFind(ulong pc, out UnwindModule? module, out ulong bias);
+
+    /// <summary>True when <paramref name="pc"/> lies in the process's vdso mapping (where the AArch64 signal trampoline lives).</summary>
+    bool IsVdso(ulong pc) => false;
+}
+
+/// <summary>What one or more walks met besides ordinary frames.</summary>
+public sealed class UnwindCounters
+{
+    /// <summary>Signal frames stepped through at an AArch64 sigreturn trampoline found by its code bytes.</summary>
+    public long SignalFrames { get; set; }
+    /// <summary>Signal frames stepped through at a vdso address with no vdso image, recognised by the rt_sigframe on the stack.</summary>
+    public long SignalFramesFromStack { get; set; }
+    /// <summary>Return addresses that carried a pointer authentication code (stripped).</summary>
+    public long SignedReturnAddresses { get; set; }
 }
 
 /// <summary>Walks one stack frame by frame with CFI, reading memory only from the stack copy.</summary>
@@ -43,16 +57,43 @@ public static class StackWalker
     /// <paramref name="callSites"/>, a return address is appended as address − 1 (inside the call instruction), as perf's
     /// unwinders record it (util/unwind-libunwind-local.c and unwind-libdw.c decrement every non-signal caller pc).
     /// </summary>
+    /// <remarks>
+    /// AArch64: a pc at the signal return trampoline (its code bytes in the binary, or a vdso address without an image
+    /// whose stack holds a kernel signal frame) is a frame of its own, recorded at its exact address; the interrupted
+    /// registers come from the rt_sigframe at sp and the interrupted pc is exact. Return addresses in rows CFI marks as
+    /// signed (pointer authentication) are stripped.
+    /// </remarks>
     public static UnwindStop Walk(UnwindArch arch, Span<ulong> regs, ulong valid, ulong pc, in StackMemory memory, IUnwindModules modules,
-        List<ulong> frames, int maxFrames, out int framePointerFrames, bool callSites = false)
+        List<ulong> frames, int maxFrames, out int framePointerFrames, bool callSites = false, UnwindCounters? counters = null)
     {
         framePointerFrames = 0;
         Span<ulong> next = stackalloc ulong[arch.Columns];
         var exact = true; // the sampled pc is the instruction itself; callers' are return addresses (look up at pc − 1)
+        var keptSp = false; // the last step left sp where it was
         frames.Add(pc);
         while (true)
         {
             if (frames.Count >= maxFrames) return UnwindStop.FrameLimit;
+            if (arch.HasPointerAuth && IsSigreturn(pc, regs[arch.SpColumn], memory, modules, out var fromStack))
+            {
+                // the handler "returned" here: the trampoline is no call site, so its frame is its own address
+                if (callSites && !exact) frames[^1] = pc;
+                var frameSp = regs[arch.SpColumn];
+                if (!Aarch64SignalFrame.TryRestore(memory, frameSp, regs, out var interrupted))
+                    return frameSp >= memory.Base ? UnwindStop.EndOfStackCopy : UnwindStop.MissingData;
+                valid = (1UL << 32) - 1; // x0–x30 and sp
+                if (counters is not null)
+                {
+                    if (fromStack) counters.SignalFramesFromStack++;
+                    else counters.SignalFrames++;
+                }
+                if (interrupted == 0) return UnwindStop.ZeroReturnAddress;
+                pc = interrupted;
+                exact = true;
+                keptSp = false;
+                frames.Add(pc);
+                continue;
+            }
             var lookup = exact ? pc : pc - 1;
             if (!modules.TryFind(lookup, out var module, out var bias)) return UnwindStop.NoMapping;
             CfiRow? row = null;
@@ -75,6 +116,8 @@ public static class StackWalker
                 var fp = regs[arch.FpColumn];
                 if (!memory.TryRead(fp, out var callerFp) || !memory.TryRead(fp + 8, out ra))
                     return fp >= memory.Base && fp - memory.Base < 0x1000_0000 ? UnwindStop.EndOfStackCopy : UnwindStop.NoCfi;
+                // no CFI says whether the saved lr is signed; a user code address never has bits above the VA size
+                if (arch.HasPointerAuth && arch.StripPointerAuth(ra) != ra) { ra = arch.StripPointerAuth(ra); if (counters is not null) counters.SignedReturnAddresses++; }
                 cfa = fp + 16;
                 regs.CopyTo(next);
                 next[arch.FpColumn] = callerFp;
@@ -124,6 +167,14 @@ public static class StackWalker
                         }
                     }
                     if (raColumn < next.Length && (nextValid & (1UL << raColumn)) != 0) { ra = next[raColumn]; raFound = true; }
+                    if (raFound && row.RaSigned && arch.HasPointerAuth)
+                    {
+                        // DW_CFA_AARCH64_negate_ra_state: the return address carries a PAC; the caller runs at the stripped address
+                        var stripped = arch.StripPointerAuth(ra);
+                        if (stripped != ra && counters is not null) counters.SignedReturnAddresses++;
+                        ra = stripped;
+                        next[raColumn] = ra;
+                    }
                     if (!raFound) return raColumn < next.Length ? UnwindStop.MissingData : UnwindStop.BadCfi;
                     signal = plan.IsSignalFrame;
                     // the caller's stack pointer is the CFA unless a rule says otherwise (signal frames restore it)
@@ -135,14 +186,30 @@ public static class StackWalker
             nextValid |= 1UL << arch.SpColumn;
             if (ra == 0) return UnwindStop.ZeroReturnAddress;
             var nextSp = next[arch.SpColumn];
-            // the stack grows down: a caller's frame lies above its callee's (signal frames may jump; the frame limit bounds them)
-            if (!signal && nextSp <= sp) return UnwindStop.NoProgress;
+            // The stack grows down: a caller's frame lies above its callee's (signal frames may jump; the frame limit bounds
+            // them). Where the return address lives in a register (AArch64 x30), a frame that has not yet moved sp (a leaf, a
+            // function at its entry) shares its caller's sp — once: its caller made a call, so it saved x30 and has a frame.
+            if (!signal && (nextSp < sp || (nextSp == sp && (arch.PcInRaColumn || keptSp)))) return UnwindStop.NoProgress;
+            keptSp = nextSp == sp;
             next.CopyTo(regs);
             valid = nextValid;
             pc = ra;
             exact = signal;
             frames.Add(callSites && !exact ? pc - 1 : pc);
         }
+    }
+
+    /// <summary>AArch64: true when <paramref name="pc"/> is a signal return trampoline (see <see cref="Aarch64SignalFrame"/>).</summary>
+    private static bool IsSigreturn(ulong pc, ulong sp, in StackMemory memory, IUnwindModules modules, out bool fromStack)
+    {
+        fromStack = false;
+        if (!modules.TryFind(pc, out var module, out var bias)) return false;
+        if (module is { HasCode: true }) return module.IsSigreturnTrampoline(pc - bias);
+        // no code to look at: only a vdso address can be the kernel's trampoline, and only if the kernel's frame is there
+        if (!modules.IsVdso(pc) || !Aarch64SignalFrame.LooksLikeFrame(memory, sp)) return false;
+        if (!memory.TryRead(sp + Aarch64SignalFrame.PcOffset, out var interrupted) || !modules.TryFind(interrupted, out _, out _)) return false;
+        fromStack = true;
+        return true;
     }
 
     private static bool TryRecover(RegisterRule rule, ulong cfa, ReadOnlySpan<ulong> regs, ulong valid, in StackMemory memory, out ulong value, out bool beyond)

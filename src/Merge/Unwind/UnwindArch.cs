@@ -39,6 +39,22 @@ public sealed class UnwindArch
     /// <summary>The return address column the ABI's CIEs use.</summary>
     public int DefaultRaColumn { get; }
 
+    /// <summary>
+    /// AArch64 only: return addresses may carry a pointer authentication code (CFI marks such rows with
+    /// DW_CFA_AARCH64_negate_ra_state). Stripping clears the bits above the user virtual address size.
+    /// </summary>
+    public bool HasPointerAuth => ReferenceEquals(this, Aarch64);
+
+    /// <summary>
+    /// Bits of a user code address on AArch64 Linux: 48 (arch/arm64/Kconfig ARM64_VA_BITS_48, the default; 52-bit user
+    /// addresses are handed out only to mmap hints above 2^48). The PAC sits above them and bit 55 is 0 for user (TTBR0)
+    /// addresses, so stripping = clearing bits 63..48, what XPACI does for a user pointer.
+    /// </summary>
+    public const int Aarch64UserAddressBits = 48;
+
+    /// <summary>The address without its pointer authentication code (AArch64); other architectures return it unchanged.</summary>
+    public ulong StripPointerAuth(ulong address) => HasPointerAuth ? address & ((1UL << Aarch64UserAddressBits) - 1) : address;
+
     /// <summary>The architecture perf names <paramref name="arch"/> (HEADER_ARCH / uname -m), or null.</summary>
     public static UnwindArch? FromPerfName(string? arch) => arch switch
     {

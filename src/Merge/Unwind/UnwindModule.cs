@@ -20,6 +20,20 @@ public sealed class UnwindModule
     /// <summary>Frames unwound in this binary by the frame-pointer fallback (no FDE covered their pc).</summary>
     public long FramePointerFrames { get; internal set; }
 
+    private ulong[] _sigreturns = [];
+    /// <summary>True when the binary's code was searched for signal return trampolines (AArch64 images with code bytes).</summary>
+    public bool HasCode { get; private set; }
+
+    /// <summary>True when <paramref name="address"/> (an ELF address) starts a signal return trampoline of the binary's code.</summary>
+    public bool IsSigreturnTrampoline(ulong address) => Array.BinarySearch(_sigreturns, address) >= 0;
+
+    /// <summary>Records the code's signal return trampolines (ELF addresses, sorted); <see cref="HasCode"/> becomes true.</summary>
+    public void SetSigreturnTrampolines(IEnumerable<ulong> addresses)
+    {
+        _sigreturns = [.. addresses.Order()];
+        HasCode = true;
+    }
+
     /// <summary>Builds a module from raw section bytes (addresses are ELF virtual addresses; null = section absent).</summary>
     public static UnwindModule FromSections(string name, UnwindArch arch, byte[]? ehFrame, ulong ehFrameAddress, byte[]? ehFrameHdr, ulong ehFrameHdrAddress, byte[]? debugFrame) =>
         new(name, ehFrame is null ? null : new CfiSection(ehFrame, ehFrameAddress, true, ehFrameHdr, ehFrameHdrAddress, 8, arch.Columns),
@@ -43,7 +57,29 @@ public sealed class UnwindModule
         else if (elf.FindSection(".zdebug_frame") is { } z && z.Type != ShtNobits) debug = ReadSectionForUnwind(elf, z);
         if (eh is { Length: 0 }) eh = null;
         if (debug is { Length: 0 }) debug = null;
-        return FromSections(elf.Path, arch, eh, ehAddr, hdr, hdrAddr, debug);
+        var module = FromSections(elf.Path, arch, eh, ehAddr, hdr, hdrAddr, debug);
+        if (arch.HasPointerAuth) ScanSigreturns(elf, module);
+        return module;
+    }
+
+    private const ulong ShfExecinstr = 4; // ELF gABI SHF_EXECINSTR
+    private const uint ShtProgbits = 1; // ELF gABI SHT_PROGBITS
+
+    /// <summary>AArch64: finds the signal return trampolines in the executable sections (a vdso's <c>__kernel_rt_sigreturn</c>).</summary>
+    private static void ScanSigreturns(ElfFile elf, UnwindModule module)
+    {
+        var found = new List<ulong>();
+        var any = false;
+        foreach (var s in elf.Sections)
+        {
+            if (s.Type != ShtProgbits || (s.Flags & ShfExecinstr) == 0 || s.Size == 0) continue;
+            byte[] code;
+            try { code = elf.ReadSection(s); }
+            catch (Stackweave.Formats.IO.CaptureFormatException) { continue; }
+            any = true;
+            Aarch64SignalFrame.FindTrampolines(code, s.Address, found);
+        }
+        if (any) module.SetSigreturnTrampolines(found);
     }
 
     private const uint ShtNobits = 8; // ELF gABI SHT_NOBITS
