@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Stackweave.Formats.PerfData;
 using Stackweave.Merge.Symbols;
+using Stackweave.Merge.Unwind;
 using Stackweave.Testing;
 
 namespace Stackweave.Tests.Unwind;
@@ -38,18 +39,23 @@ public static class Arm64Snapshots
 
     private static readonly Lazy<string> s_symfs = new(() =>
     {
-        var root = Directory.CreateTempSubdirectory("stackweave-arm64-symfs-").FullName;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(root, true); } catch (IOException) { } };
+        // unpacked once per version of the data, next to the test assembly (a hash of the packed files names the version)
         var src = Dir("symfs");
-        foreach (var f in Directory.EnumerateFiles(src, "*.zst", SearchOption.AllDirectories))
+        var files = Directory.EnumerateFiles(src, "*.zst", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var f in files) { sha.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(src, f))); sha.AppendData(File.ReadAllBytes(f)); }
+        var root = Path.Combine(AppContext.BaseDirectory, "arm64-symfs", Convert.ToHexString(sha.GetHashAndReset())[..16]);
+        var done = Path.Combine(root, ".unpacked");
+        if (File.Exists(done)) return root;
+        foreach (var f in files)
         {
-            var rel = Path.GetRelativePath(src, f)[..^4];
-            var dest = Path.Combine(root, rel);
+            var dest = Path.Combine(root, Path.GetRelativePath(src, f)[..^4]);
             Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
             using var input = new ZstdSharp.DecompressionStream(File.OpenRead(f));
             using var output = File.Create(dest);
             input.CopyTo(output);
         }
+        File.WriteAllText(done, "");
         return root;
     });
 
@@ -164,5 +170,56 @@ public static class Arm64Snapshots
             });
         }
         return PerfDataWriter.Write(c);
+    }
+}
+
+/// <summary>The unwind modules of the snapshots' process, for walking without a perf.data (property tests).</summary>
+public sealed class Arm64Modules : IUnwindModules
+{
+    private readonly List<(ulong Start, ulong End, UnwindModule? Module, ulong Bias, bool Vdso)> _ranges = [];
+
+    /// <summary>Every object file of <paramref name="snaps"/>' process, and the vdso (its stand-in image when <paramref name="vdsoImage"/>).</summary>
+    public Arm64Modules(List<Arm64Snapshot> snaps, bool vdsoImage)
+    {
+        foreach (var (path, text) in snaps[0].Objfiles)
+        {
+            using var elf = ElfFile.Open(Path.Join(Arm64Snapshots.Symfs, path.TrimStart('/')));
+            var module = UnwindModule.FromElf(elf, UnwindArch.Aarch64);
+            var bias = text - elf.FindSection(".text")!.Value.Address;
+            foreach (var seg in elf.Segments)
+                if (seg.Type == 1 && (seg.Flags & 1) != 0) // PT_LOAD, PF_X
+                    _ranges.Add((bias + (seg.VirtualAddress & ~0xfffUL), bias + ((seg.VirtualAddress + seg.MemorySize + 0xfff) & ~0xfffUL), module, bias, false));
+        }
+        Trampoline = Arm64Snapshots.Trampoline(snaps);
+        var start = Trampoline - Arm64Snapshots.VdsoTrampoline;
+        UnwindModule? vdso = null;
+        if (vdsoImage)
+        {
+            var file = Directory.EnumerateFiles(Path.Combine(Arm64Snapshots.BuildIdDir, ".build-id"), "vdso", SearchOption.AllDirectories).Single();
+            using var elf = ElfFile.Open(file);
+            vdso = UnwindModule.FromElf(elf, UnwindArch.Aarch64);
+        }
+        _ranges.Add((start, Trampoline + 0x1000, vdso, start, true));
+    }
+
+    /// <summary>The sigreturn trampoline's address.</summary>
+    public ulong Trampoline { get; }
+
+    /// <inheritdoc />
+    public bool TryFind(ulong pc, out UnwindModule? module, out ulong bias)
+    {
+        foreach (var r in _ranges)
+            if (pc >= r.Start && pc < r.End) { module = r.Module; bias = r.Bias; return true; }
+        module = null;
+        bias = 0;
+        return false;
+    }
+
+    /// <inheritdoc />
+    public bool IsVdso(ulong pc)
+    {
+        foreach (var r in _ranges)
+            if (pc >= r.Start && pc < r.End) return r.Vdso;
+        return false;
     }
 }

@@ -2,6 +2,7 @@ using Stackweave.Formats;
 using Stackweave.Formats.Model;
 using Stackweave.Merge.Symbols;
 using Stackweave.Merge.Unwind;
+using Stackweave.Tests.Integration;
 
 namespace Stackweave.Tests.Unwind;
 
@@ -15,7 +16,13 @@ public class Arm64UnwindTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("stackweave-arm64-").FullName;
 
-    public void Dispose() => Directory.Delete(_dir, true);
+    public void Dispose()
+    {
+        // STACKWEAVE_KEEP_ARM64_CAPTURES=DIR copies the captures there (to run the CLI on them by hand)
+        if (Environment.GetEnvironmentVariable("STACKWEAVE_KEEP_ARM64_CAPTURES") is { Length: > 0 } keep)
+            foreach (var f in Directory.EnumerateFiles(_dir)) File.Copy(f, Path.Combine(keep, Path.GetFileName(f)), true);
+        Directory.Delete(_dir, true);
+    }
 
     private string Write(List<Arm64Snapshot> snaps, bool vdsoBuildId, string name)
     {
@@ -110,5 +117,34 @@ public class Arm64UnwindTests : IDisposable
         AssertFramesEqual(plain, stacks);
         Assert.True(p.Diagnostics.Counters.GetValueOrDefault(DwarfUnwinder.SignedReturnAddressCounter) >= 10);
         Assert.Equal(0, p.Diagnostics.Counters.GetValueOrDefault(DwarfUnwinder.FramePointerCounter));
+    }
+
+    /// <summary>
+    /// `stackweave convert --format folded` on the capture: every stop's line names gdb's functions, root first; frames
+    /// gdb could not name (static functions of the stripped libc) or names with C++ types are matched as any one frame.
+    /// The trampoline is <c>__kernel_rt_sigreturn</c> from the vdso image, or <c>[[vdso]]</c> without it.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FoldedStacksNameGdbsFrames(bool vdsoImage)
+    {
+        var snaps = Arm64Snapshots.Load("pac");
+        var capture = Write(snaps, vdsoImage, "folded.data");
+        string[] args = ["convert", capture, "--format", "folded", "--symfs", Arm64Snapshots.Symfs, "--kallsyms", "/nonexistent",
+            "--buildid-dir", vdsoImage ? Arm64Snapshots.BuildIdDir : Path.Combine(_dir, "no-cache")];
+        var r = CliRunner.Run(args);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(snaps.Count, lines.Sum(l => long.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
+        var plain = new System.Text.RegularExpressions.Regex("^[A-Za-z_][A-Za-z0-9_:]*$");
+        foreach (var s in Arm64Snapshots.Load("nopac"))
+        {
+            var names = s.Backtrace.Where(f => f.Type != "inline").Reverse().Select(f =>
+                f.Type == "sigtramp" ? (vdsoImage ? "__kernel_rt_sigreturn" : System.Text.RegularExpressions.Regex.Escape("[[vdso]]"))
+                : f.Name is { } n && plain.IsMatch(n) ? System.Text.RegularExpressions.Regex.Escape(n) : "[^;]+");
+            var pattern = new System.Text.RegularExpressions.Regex("^armburn;" + string.Join(";", names) + " [0-9]+$");
+            Assert.True(lines.Any(pattern.IsMatch), $"{s.Stop}: no line matches {pattern}\n{r.Stdout}");
+        }
     }
 }
