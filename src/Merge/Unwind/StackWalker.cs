@@ -74,7 +74,7 @@ public static class StackWalker
         while (true)
         {
             if (frames.Count >= maxFrames) return UnwindStop.FrameLimit;
-            if (arch.HasPointerAuth && IsSigreturn(pc, regs[arch.SpColumn], memory, modules, out var fromStack))
+            if (arch.HasSigreturnTrampoline && IsSigreturn(pc, regs[arch.SpColumn], memory, modules, out var fromStack))
             {
                 // the handler "returned" here: the trampoline is no call site, so its frame is its own address
                 if (callSites && !exact) frames[^1] = pc;

@@ -45,6 +45,9 @@ public sealed class UnwindArch
     /// </summary>
     public bool HasPointerAuth => ReferenceEquals(this, Aarch64);
 
+    /// <summary>AArch64 Linux only: signal handlers return into the kernel's sigreturn trampoline (see <see cref="Aarch64SignalFrame"/>).</summary>
+    public bool HasSigreturnTrampoline => ReferenceEquals(this, Aarch64);
+
     /// <summary>
     /// Bits of a user code address on AArch64 Linux: 48 (arch/arm64/Kconfig ARM64_VA_BITS_48, the default; 52-bit user
     /// addresses are handed out only to mmap hints above 2^48). The PAC sits above them and bit 55 is 0 for user (TTBR0)

@@ -58,7 +58,7 @@ public sealed class UnwindModule
         if (eh is { Length: 0 }) eh = null;
         if (debug is { Length: 0 }) debug = null;
         var module = FromSections(elf.Path, arch, eh, ehAddr, hdr, hdrAddr, debug);
-        if (arch.HasPointerAuth) ScanSigreturns(elf, module);
+        if (arch.HasSigreturnTrampoline) ScanSigreturns(elf, module);
         return module;
     }
 
