@@ -129,7 +129,7 @@ public sealed class GoPclnTab
     {
         get
         {
-            lock (_lock) return Encoding_();
+            lock (_lock) return CurrentEncoding();
         }
     }
 
@@ -328,7 +328,7 @@ public sealed class GoPclnTab
             if (i < 0) return false;
             lock (_lock)
             {
-                if (Encoding_() is not (GoInlineEncoding.Go112 or GoInlineEncoding.Go113 or GoInlineEncoding.Go116)) return false;
+                if (CurrentEncoding() is not (GoInlineEncoding.Go112 or GoInlineEncoding.Go113 or GoInlineEncoding.Go116)) return false;
                 ResolveIn(i, pc, frames, out _, recordLines);
             }
             return true;
@@ -338,7 +338,7 @@ public sealed class GoPclnTab
 
     private void ResolveIn(int index, ulong pc, List<GoFrame> frames, out ulong entry, List<int>? recordLines = null)
     {
-        var enc = Encoding_();
+        var enc = CurrentEncoding();
         var f = FuncOffset(index);
         entry = Entry(f);
         var end = FuncPc(index + 1);
@@ -485,7 +485,7 @@ public sealed class GoPclnTab
     }
 
     /// <summary>The inline encoding, found on first use for a 1.2-layout table of unknown version (caller holds the lock).</summary>
-    private GoInlineEncoding Encoding_() => _inlEnc ??= DetectGo12Encoding();
+    private GoInlineEncoding CurrentEncoding() => _inlEnc ??= DetectGo12Encoding();
 
     /// <summary>
     /// The 1.2 layout's inline encoding when no Go version is known (Go 1.9–1.12 binaries have no .go.buildinfo): each
@@ -502,16 +502,12 @@ public sealed class GoPclnTab
         foreach (var e in (ReadOnlySpan<GoInlineEncoding>)[GoInlineEncoding.Go19, GoInlineEncoding.Go112, GoInlineEncoding.Go113])
         {
             var (valid, invalid) = ScoreEncoding(e, DetectTrees);
-            LastScores[e] = (valid, invalid);
             if (invalid > 0 || valid == 0) continue;
             if (valid > bestValid) { best = e; bestValid = valid; tie = false; }
             else if (valid == bestValid) tie = true;
         }
         return tie ? GoInlineEncoding.None : best;
     }
-
-    /// <summary>Per candidate encoding, the valid and invalid inline trees the detection found (test hook, filled once detection ran).</summary>
-    internal Dictionary<GoInlineEncoding, (int Valid, int Invalid)> LastScores { get; } = [];
 
     /// <summary>Counts the functions whose inline tree under <paramref name="enc"/> is valid or invalid, until <paramref name="limit"/> trees were seen.</summary>
     internal (int Valid, int Invalid) ScoreEncoding(GoInlineEncoding enc, int limit)
