@@ -5,7 +5,7 @@ namespace Stackweave.Testing;
 /// <summary>The pclntab layouts the writer can produce (runtime/symtab.go magics 0xfffffffb, 0xfffffffa, 0xfffffff0, 0xfffffff1).</summary>
 public enum GoTableLayout
 {
-    /// <summary>Go 1.2–1.15 (written as Go 1.15 for the inline tree).</summary>
+    /// <summary>Go 1.2–1.15 (the inline tree as <see cref="GoTableSpec.Go12Minor"/> writes it).</summary>
     Go12,
     /// <summary>Go 1.16–1.17.</summary>
     Go116,
@@ -24,9 +24,13 @@ public sealed record GoInlineSpec(int Name, int Parent, int ParentRange);
 /// <summary>A function: name index, its ranges in pc order and its inline tree.</summary>
 public sealed record GoFuncSpec(int Name, IReadOnlyList<GoRangeSpec> Ranges, IReadOnlyList<GoInlineSpec> Inlines);
 
-/// <summary>A whole table to write.</summary>
+/// <summary>
+/// A whole table to write; <paramref name="Go12Minor"/> is the Go version the 1.2 layout's inline trees are written for:
+/// 9–11 (16-byte records, PCDATA 1, FUNCDATA 2, int32 nfuncdata), 12 (20-byte records, PCDATA 1, FUNCDATA 2) or 13–15
+/// (20-byte records, PCDATA 2, FUNCDATA 4).
+/// </summary>
 public sealed record GoTableSpec(GoTableLayout Layout, bool BigEndian, int PointerSize, int Quantum, ulong TextStart,
-    IReadOnlyList<string> Names, IReadOnlyList<string> Files, IReadOnlyList<GoFuncSpec> Funcs);
+    IReadOnlyList<string> Names, IReadOnlyList<string> Files, IReadOnlyList<GoFuncSpec> Funcs, int Go12Minor = 15);
 
 /// <summary>
 /// A written table: the memory image (table at offset 0, then the inline trees, where go:func.* would be), its address,
@@ -143,7 +147,10 @@ public static class GoPclnTabWriter
             b.PadTo(8);
         }
         // _func records: funcdata slots point at inline records placed after the table (patched below).
-        var inlFuncdata = l12 ? 4 : 3;
+        // runtime/symtab.go: _FUNCDATA_InlTree 2 (Go 1.9–1.12), 4 (1.13–1.15), 3 (1.16+); _PCDATA_InlTreeIndex 1 (1.9–1.12), else 2.
+        var go19 = l12 && spec.Go12Minor <= 11;
+        var inlFuncdata = l12 ? spec.Go12Minor <= 12 ? 2 : 4 : 3;
+        var inlPcdata = l12 && spec.Go12Minor <= 12 ? 1 : 2;
         var inlSlots = new List<(int At, int Func)>();
         for (var i = 0; i < n; i++)
         {
@@ -155,14 +162,15 @@ public static class GoPclnTabWriter
             if (l118) b.U32((uint)(entries[i] - spec.TextStart)); else Ptr(b, ptr, entries[i]);
             _ = entryField;
             b.U32((uint)nameOff[spec.Funcs[i].Name]); // nameoff
-            b.U32(0); b.U32(0); b.U32(0);            // args, deferreturn, pcsp
+            b.U32(0); b.U32(0); b.U32(0);            // args, deferreturn (Go ≤ 1.11: unused frame size), pcsp
             b.U32((uint)tables[i].File);               // pcfile
             b.U32((uint)tables[i].Line);               // pcln
-            b.U32(3);                                  // npcdata (UnsafePoint, StackMapIndex, InlTreeIndex)
+            b.U32((uint)(inlPcdata + 1));              // npcdata (… up to InlTreeIndex)
             if (!l12) b.U32(0);                        // cuOffset
             if (spec.Layout == GoTableLayout.Go120) b.U32(0); // startLine
-            b.U8(0); b.U8(0); b.U8(0); b.U8((byte)(inlFuncdata + 1)); // funcID, flag/pad, pad, nfuncdata
-            b.U32(0); b.U32(0); b.U32((uint)tables[i].Inl);
+            if (go19) b.U32((uint)(inlFuncdata + 1));  // nfuncdata int32 (Go ≤ 1.11)
+            else { b.U8(0); b.U8(0); b.U8(0); b.U8((byte)(inlFuncdata + 1)); } // funcID, flag/pad, pad, nfuncdata
+            for (var k = 0; k <= inlPcdata; k++) b.U32(k == inlPcdata ? (uint)tables[i].Inl : 0);
             if (l118)
             {
                 for (var k = 0; k <= inlFuncdata; k++)
@@ -196,19 +204,25 @@ public static class GoPclnTabWriter
             foreach (var inl in spec.Funcs[i].Inlines)
             {
                 var parentPc = ranges.Take(inl.ParentRange).Sum(r => r.Length) * spec.Quantum;
+                // The call site: the file (1.2 layout: numbered from 1) and line of the range parentPc starts.
+                var site = ranges[inl.ParentRange];
                 if (spec.Layout == GoTableLayout.Go120)
                 {
                     b.U8(0); b.Zeros(3); b.U32((uint)nameOff[inl.Name]); b.I32(parentPc); b.I32(0);
                 }
+                else if (go19)
+                {
+                    b.I32(inl.Parent); b.I32(site.File + fileBase); b.I32(site.Line); b.U32((uint)nameOff[inl.Name]);
+                }
                 else
                 {
-                    b.U16(unchecked((ushort)(short)inl.Parent)); b.U8(0); b.U8(0); b.I32(0); b.I32(0); b.U32((uint)nameOff[inl.Name]); b.I32(parentPc);
+                    b.U16(unchecked((ushort)(short)inl.Parent)); b.U8(0); b.U8(0); b.I32(site.File + fileBase); b.I32(site.Line); b.U32((uint)nameOff[inl.Name]); b.I32(parentPc);
                 }
             }
             if (l118) b.PatchU32(slot, (uint)(recAt - gofuncAt));
             else PatchPtr(b, ptr, slot, ImageAddress + (ulong)recAt);
         }
-        return new GoTableImage(b.ToArray(), ImageAddress, tableLength, l118 ? ImageAddress + (ulong)gofuncAt : null, 15);
+        return new GoTableImage(b.ToArray(), ImageAddress, tableLength, l118 ? ImageAddress + (ulong)gofuncAt : null, spec.Go12Minor);
     }
 
     /// <summary>Appends a pc-value table (runtime pcvalue encoding: zig-zag value delta, pc delta in quanta, 0 ends) and returns its offset from <paramref name="pctab"/>.</summary>

@@ -40,15 +40,38 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
+	// The table's own section, or (-buildmode=pie: .data.rel.ro.gopclntab; external linking merges it into
+	// .data.rel.ro) the bytes from runtime.pclntab to runtime.epclntab of the symbol table.
+	syms, _ := f.Symbols()
+	sym := func(name string) *elf.Symbol {
+		for i := range syms {
+			if syms[i].Name == name {
+				return &syms[i]
+			}
+		}
+		return nil
+	}
+	var data []byte
 	sec := f.Section(".gopclntab")
 	if sec == nil {
+		sec = f.Section(".data.rel.ro.gopclntab")
+	}
+	if sec != nil {
+		d, err := sec.Data()
+		if err != nil {
+			fail(err)
+		}
+		data = append([]byte(nil), d...)
+	} else if start, end := sym("runtime.pclntab"), sym("runtime.epclntab"); start != nil && end != nil && int(start.Section) < len(f.Sections) {
+		s := f.Sections[start.Section]
+		d, err := s.Data()
+		if err != nil {
+			fail(err)
+		}
+		data = append([]byte(nil), d[start.Value-s.Addr:end.Value-s.Addr]...)
+	} else {
 		fail(fmt.Errorf("%s: no .gopclntab section", args[0]))
 	}
-	data, err := sec.Data()
-	if err != nil {
-		fail(err)
-	}
-	data = append([]byte(nil), data...)
 	if len(data) >= 4 {
 		if binary.LittleEndian.Uint32(data) == 0xfffffff1 {
 			binary.LittleEndian.PutUint32(data, 0xfffffff0)
@@ -56,8 +79,11 @@ func main() {
 			binary.BigEndian.PutUint32(data, 0xfffffff0)
 		}
 	}
+	// The functab is relative to runtime.text (1.18+), which is .text's start unless the external linker put C code first.
 	var text uint64
-	if t := f.Section(".text"); t != nil {
+	if t := sym("runtime.text"); t != nil {
+		text = t.Value
+	} else if t := f.Section(".text"); t != nil {
 		text = t.Addr
 	}
 	table, err := gosym.NewTable(nil, gosym.NewLineTable(data, text))

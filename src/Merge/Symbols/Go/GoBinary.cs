@@ -26,6 +26,10 @@ public sealed class GoBinary
     private static ReadOnlySpan<byte> BuildInfoMagic => [0xff, 0x20, 0x47, 0x6f, 0x20, 0x62, 0x75, 0x69, 0x6c, 0x64, 0x69, 0x6e, 0x66, 0x3a];
     // Largest segment read for the header scan or the moduledata search (bigger ones are skipped).
     private const ulong MaxSegment = 1UL << 30;
+    // Largest hole between the table's segment and go:func.*'s segment bridged by one image (PIE: page alignment only).
+    private const ulong MaxImageGap = 1UL << 24;
+    // Bytes of each writable segment searched for the build info when section headers are gone.
+    private const ulong MaxBuildInfoSearch = 1UL << 24;
 
     private readonly ElfSegment[] _segments;
 
@@ -72,11 +76,15 @@ public sealed class GoBinary
         var loads = new List<ElfSegment>();
         foreach (var p in elf.Segments) if (p.Type == PtLoad && p.FileSize > 0) loads.Add(p);
         var segs = loads.ToArray();
-        // Go's linker always writes a pclntab section; a file that has section headers but none of these is not Go
-        // (libraries with only .dynsym come here too): only files without section headers are scanned.
+        // A PIE's pointers (moduledata, pcHeader.textStart, build info) are zero in the file until its relative
+        // relocations are applied; the link-time base is 0, so each pointer is the relocation's addend.
+        var relocs = RelativeRelocations.Read(elf, segs);
+        // Go's internal linker always writes a pclntab section; an external link (cgo, -buildmode=pie with
+        // -linkmode=external) merges it into .rodata or .data.rel.ro. A file with section headers is scanned only when
+        // it carries a Go mark (the Go build id note or .go.buildinfo): libraries with only .dynsym stay unscanned.
         var sec = elf.FindSection(".gopclntab") ?? elf.FindSection(".data.rel.ro.gopclntab");
-        if (sec is null && elf.Sections.Count > 0) return null;
-        var version = FindGoVersion(elf, segs);
+        if (sec is null && elf.Sections.Count > 0 && elf.GoBuildId is null && elf.FindSection(".go.buildinfo") is null) return null;
+        var version = FindGoVersion(elf, segs, relocs);
         var minor = MinorOf(version);
 
         if (sec is { } section)
@@ -87,20 +95,22 @@ public sealed class GoBinary
             var (img, imgAddr, imgOff) = seg is { } s && s.FileSize <= MaxSegment
                 ? (elf.ReadFileRange(s.Offset, s.FileSize), s.VirtualAddress, (long)s.Offset)
                 : (elf.ReadSection(section), section.Address, (long)section.Offset);
+            relocs?.Apply(img, imgAddr);
             var tableOffset = (int)((ulong)section.Offset - (ulong)imgOff);
             var text = elf.FindSection(".text")?.Address;
-            var tab = Open(elf, segs, img, imgAddr, imgOff, tableOffset, (int)Math.Min(section.Size, (ulong)(img.Length - tableOffset)), text, minor);
+            var tab = Open(elf, segs, relocs, img, imgAddr, imgOff, tableOffset, (int)Math.Min(section.Size, (ulong)(img.Length - tableOffset)), text, minor);
             return new GoBinary(tab, GoPclnRoute.Section, version, segs);
         }
-        // No section: scan read-only segments first, then executable, then writable ones.
+        // No table section: scan read-only segments first, then executable, then writable ones.
         foreach (var seg in segs.OrderBy(p => (p.Flags & PfW) != 0 ? 2 : (p.Flags & PfX) != 0 ? 1 : 0))
         {
             if (seg.FileSize > MaxSegment || seg.Offset > (ulong)elf.Length || seg.FileSize > (ulong)elf.Length - seg.Offset) continue;
             var img = elf.ReadFileRange(seg.Offset, seg.FileSize);
+            relocs?.Apply(img, seg.VirtualAddress);
             foreach (var at in Candidates(img))
             {
                 GoPclnTab tab;
-                try { tab = Open(elf, segs, img, seg.VirtualAddress, (long)seg.Offset, at, img.Length - at, null, minor); }
+                try { tab = Open(elf, segs, relocs, img, seg.VirtualAddress, (long)seg.Offset, at, img.Length - at, null, minor); }
                 catch (CaptureFormatException) { continue; }
                 if (Plausible(tab, segs)) return new GoBinary(tab, GoPclnRoute.HeaderScan, version, segs);
             }
@@ -108,13 +118,33 @@ public sealed class GoBinary
         return null;
     }
 
-    private static GoPclnTab Open(ElfFile elf, ElfSegment[] segs, byte[] img, ulong imgAddr, long imgOff, int tableOffset, int length, ulong? text, int? minor)
+    private static GoPclnTab Open(ElfFile elf, ElfSegment[] segs, RelativeRelocations? relocs, byte[] img, ulong imgAddr, long imgOff, int tableOffset, int length, ulong? text, int? minor)
     {
         var probe = new GoPclnTab(new GoPclnSource(img, imgAddr, tableOffset, length, text, null, minor), elf.Path, imgOff);
         if (probe.Layout < GoPclnLayout.Go118) return probe;
         // 1.18+: funcdata offsets are relative to go:func.*, recorded only in runtime.moduledata.
-        var goFunc = FindGoFunc(elf, segs, probe, img, imgAddr, tableOffset);
-        return goFunc is null ? probe : new GoPclnTab(new GoPclnSource(img, imgAddr, tableOffset, length, text, goFunc, minor), elf.Path, imgOff);
+        var goFunc = FindGoFunc(elf, segs, relocs, probe, img, imgAddr, tableOffset);
+        if (goFunc is not { } gf) return probe;
+        if (gf - imgAddr >= (ulong)img.Length || gf < imgAddr)
+        {
+            // In a PIE the pclntab sits in .data.rel.ro (a writable segment) and go:func.* in .rodata: hold both segments
+            // in one image, at their addresses, so the inline trees resolve from the table's image.
+            var other = segs.FirstOrDefault(p => gf >= p.VirtualAddress && gf - p.VirtualAddress < p.FileSize);
+            if (other.FileSize == 0) return probe;
+            var lo = Math.Min(imgAddr, other.VirtualAddress);
+            var hi = Math.Max(imgAddr + (ulong)img.Length, other.VirtualAddress + other.FileSize);
+            if (hi - lo > MaxSegment || hi - lo > (ulong)img.Length + other.FileSize + MaxImageGap) return probe;
+            var joined = new byte[hi - lo];
+            var part = elf.ReadFileRange(other.Offset, other.FileSize);
+            relocs?.Apply(part, other.VirtualAddress);
+            part.CopyTo(joined, (long)(other.VirtualAddress - lo));
+            img.CopyTo(joined, (long)(imgAddr - lo));
+            tableOffset += (int)(imgAddr - lo);
+            imgOff -= (long)(imgAddr - lo); // file offset of joined[0] as seen from the table's segment (for error positions)
+            img = joined;
+            imgAddr = lo;
+        }
+        return new GoPclnTab(new GoPclnSource(img, imgAddr, tableOffset, length, text, gf, minor), elf.Path, imgOff);
     }
 
     /// <summary>Offsets in <paramref name="img"/> where a pclntab header could start: a known magic (either order), two zero pads, quantum 1/2/4, pointer size 4/8.</summary>
@@ -147,7 +177,7 @@ public sealed class GoBinary
     /// Address of go:func.* from runtime.moduledata (runtime/symtab.go): found in a writable segment as the pointer to
     /// the pclntab followed by the funcnametab slice; gofunc is word 38 (Go 1.18–1.19) or 40 (1.20+, covctrs added).
     /// </summary>
-    private static ulong? FindGoFunc(ElfFile elf, ElfSegment[] segs, GoPclnTab tab, byte[] img, ulong imgAddr, int tableOffset)
+    private static ulong? FindGoFunc(ElfFile elf, ElfSegment[] segs, RelativeRelocations? relocs, GoPclnTab tab, byte[] img, ulong imgAddr, int tableOffset)
     {
         var ptr = tab.PointerSize;
         var big = tab.IsBigEndian;
@@ -163,6 +193,7 @@ public sealed class GoBinary
             var (off, size) = (seg.Offset, seg.FileSize);
             if (size > MaxSegment || off > (ulong)elf.Length || size > (ulong)elf.Length - off) continue;
             var buf = elf.ReadFileRange(off, size);
+            relocs?.Apply(buf, seg.VirtualAddress);
             for (var i = 0; i + needed <= buf.Length; i += ptr)
             {
                 var s = buf.AsSpan(i);
@@ -170,13 +201,16 @@ public sealed class GoBinary
                 if (ReadPtr(s[ptr..], ptr, big) != tableAddr + funcnameOff) continue;
                 var gofunc = ReadPtr(s[(gofuncWord * ptr)..], ptr, big);
                 if (gofunc >= imgAddr && gofunc - imgAddr < (ulong)img.Length) return gofunc;
+                // PIE: go:func.* in another (read-only) segment than the table.
+                foreach (var p in segs)
+                    if (gofunc >= p.VirtualAddress && gofunc - p.VirtualAddress < p.FileSize) return gofunc;
             }
         }
         return null;
     }
 
     /// <summary>The Go version from the build info (<c>.go.buildinfo</c>, Go 1.13+), or null.</summary>
-    private static string? FindGoVersion(ElfFile elf, ElfSegment[] segs)
+    private static string? FindGoVersion(ElfFile elf, ElfSegment[] segs, RelativeRelocations? relocs)
     {
         try
         {
@@ -186,18 +220,28 @@ public sealed class GoBinary
             {
                 buf = elf.ReadSection(s);
                 bufAddr = s.Address;
+                relocs?.Apply(buf, bufAddr);
             }
             else
             {
-                // Stripped section headers: the build info opens the writable segment (cmd/link places it first).
-                var w = segs.FirstOrDefault(p => (p.Flags & PfW) != 0);
-                if (w.FileSize < 32) return null;
-                buf = elf.ReadFileRange(w.Offset, Math.Min(w.FileSize, 4096));
-                bufAddr = w.VirtualAddress;
+                // Stripped section headers: the build info opens a writable segment (cmd/link places it first in the
+                // data segment; a PIE has .data.rel.ro in a segment of its own before that one).
+                buf = [];
+                bufAddr = 0;
+                // External linking puts it after .data.rel.ro and the GOT: the whole segment start is searched.
+                foreach (var w in segs)
+                {
+                    if ((w.Flags & PfW) == 0 || w.FileSize < 32) continue;
+                    var b = elf.ReadFileRange(w.Offset, Math.Min(w.FileSize, MaxBuildInfoSearch));
+                    var found = BuildInfoAt(b);
+                    if (found < 0) continue;
+                    var len = Math.Min(b.Length - found, 4096);
+                    (buf, bufAddr) = (b.AsSpan(found, len).ToArray(), w.VirtualAddress + (ulong)found);
+                    relocs?.Apply(buf, bufAddr);
+                    break;
+                }
             }
-            var at = -1;
-            for (var i = 0; i + 32 <= buf.Length; i += 16)
-                if (buf.AsSpan(i, 14).SequenceEqual(BuildInfoMagic)) { at = i; break; }
+            var at = BuildInfoAt(buf);
             if (at < 0) return null;
             int ptr = buf[at + 14], flags = buf[at + 15];
             // debug/buildinfo: flags bit 1 = strings inline after the 32-byte header (1.18+), bit 0 = big-endian.
@@ -218,23 +262,34 @@ public sealed class GoBinary
             var big = (flags & 1) != 0;
             // Pointer form: at 16, a pointer to the version's Go string header {data pointer, length}.
             var hdrAddr = ReadPtr(buf.AsSpan(at + 16), ptr, big);
-            var hdr = ReadAt(elf, segs, hdrAddr, 2 * ptr);
+            var hdr = ReadAt(elf, segs, relocs, hdrAddr, 2 * ptr);
             if (hdr is null) return null;
             var dataAddr = ReadPtr(hdr, ptr, big);
             var n = ReadPtr(hdr.AsSpan(ptr), ptr, big);
             if (n == 0 || n > 64) return null;
-            var str = ReadAt(elf, segs, dataAddr, (int)n);
-            _ = bufAddr;
+            var str = ReadAt(elf, segs, null, dataAddr, (int)n);
             return str is null ? null : Encoding.UTF8.GetString(str);
         }
         catch (CaptureFormatException) { return null; }
     }
 
-    private static byte[]? ReadAt(ElfFile elf, ElfSegment[] segs, ulong addr, int size)
+    /// <summary>Offset of the build info magic (16-byte aligned) in <paramref name="buf"/>, or -1.</summary>
+    private static int BuildInfoAt(byte[] buf)
+    {
+        for (var i = 0; i + 32 <= buf.Length; i += 16)
+            if (buf.AsSpan(i, 14).SequenceEqual(BuildInfoMagic)) return i;
+        return -1;
+    }
+
+    private static byte[]? ReadAt(ElfFile elf, ElfSegment[] segs, RelativeRelocations? relocs, ulong addr, int size)
     {
         foreach (var p in segs)
             if (addr >= p.VirtualAddress && addr - p.VirtualAddress <= p.FileSize && (ulong)size <= p.FileSize - (addr - p.VirtualAddress))
-                return elf.ReadFileRange(p.Offset + (addr - p.VirtualAddress), (ulong)size);
+            {
+                var b = elf.ReadFileRange(p.Offset + (addr - p.VirtualAddress), (ulong)size);
+                relocs?.Apply(b, addr);
+                return b;
+            }
         return null;
     }
 

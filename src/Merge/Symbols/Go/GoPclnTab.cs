@@ -17,6 +17,23 @@ public enum GoPclnLayout
     Go120,
 }
 
+/// <summary>How a table's inline trees are encoded: the record layout and the PCDATA / FUNCDATA slots that locate them (runtime/symtab.go of each version).</summary>
+public enum GoInlineEncoding
+{
+    /// <summary>No inline trees (Go 1.2–1.8, or 1.18+ tables whose go:func.* is unknown).</summary>
+    None,
+    /// <summary>Go 1.9–1.11: PCDATA 1, FUNCDATA 2, 16-byte records {parent i32, file i32, line i32, func i32}; <c>_func.nfuncdata</c> is an int32.</summary>
+    Go19,
+    /// <summary>Go 1.12: PCDATA 1, FUNCDATA 2, 20-byte records {parent i16, funcID u8, _ u8, file i32, line i32, func i32, parentPc i32}.</summary>
+    Go112,
+    /// <summary>Go 1.13–1.15: PCDATA 2, FUNCDATA 4, the 20-byte records of Go 1.12.</summary>
+    Go113,
+    /// <summary>Go 1.16–1.19: PCDATA 2, FUNCDATA 3, the 20-byte records of Go 1.12.</summary>
+    Go116,
+    /// <summary>Go 1.20 and later: PCDATA 2, FUNCDATA 3, 16-byte records {funcID u8, _ [3]u8, nameOff i32, parentPc i32, startLine i32}.</summary>
+    Go120,
+}
+
 /// <summary>One source frame at an address: function, file (null when unknown) and line as the table gives it (≤ 0: unknown).</summary>
 public readonly record struct GoFrame(string Function, string? File, int Line);
 
@@ -27,7 +44,8 @@ public readonly record struct GoFrame(string Function, string? File, int Line);
 /// <param name="TableLength">Bytes of the table (from its header to the end of the section or image).</param>
 /// <param name="TextStart">Address of runtime.text (1.18+ functab base); null: take it from the header.</param>
 /// <param name="GoFunc">Address of go:func.* (1.18+ funcdata base) when known; null: no inlined frames for 1.18+.</param>
-/// <param name="GoMinor">Go minor version (1.x) when known; the 1.2 layout's inline tree is read only for 1.12–1.15.</param>
+/// <param name="GoMinor">Go minor version (1.x) when known; when null, the 1.2 layout's inline encoding (Go 1.9–1.11, 1.12 or
+/// 1.13–1.15) is found by validating each candidate against the table's own inline trees.</param>
 public readonly record struct GoPclnSource(byte[] Image, ulong ImageAddress, int TableOffset, int TableLength, ulong? TextStart, ulong? GoFunc, int? GoMinor);
 
 /// <summary>
@@ -44,15 +62,22 @@ public sealed class GoPclnTab
     private const uint Magic116 = 0xfffffffa;
     private const uint Magic118 = 0xfffffff0;
     private const uint Magic120 = 0xfffffff1;
-    // runtime/symtab.go (1.12+): _PCDATA_InlTreeIndex = 2.
-    private const int PcdataInlTreeIndex = 2;
-    // runtime/symtab.go: _FUNCDATA_InlTree = 4 in Go 1.12–1.15 (after RegPointerMaps, StackObjects), 3 from Go 1.16.
-    private const int FuncdataInlTree115 = 4;
-    private const int FuncdataInlTree116 = 3;
-    // sizeof(inlinedCall): 20 in Go 1.12–1.19 {parent i16, funcID u8, _ u8, file i32, line i32, func_ i32, parentPc i32};
-    // 16 from Go 1.20 {funcID u8, _ [3]u8, nameOff i32, parentPc i32, startLine i32}.
+    // Where the inline tree is: _PCDATA_InlTreeIndex = 1 and _FUNCDATA_InlTree = 2 in Go 1.9–1.12 (runtime/symtab.go,
+    // funcdata.h: StackMapIndex 0, InlTreeIndex 1; ArgsPointerMaps 0, LocalsPointerMaps 1, InlTree 2); Go 1.13 moved
+    // RegMapIndex to PCDATA 0 (InlTreeIndex 2) and RegPointerMaps/StackObjects before the tree (_FUNCDATA_InlTree = 4,
+    // also 1.14–1.15); Go 1.16 dropped RegPointerMaps (_FUNCDATA_InlTree = 3, _PCDATA_InlTreeIndex = 2 since).
+    // sizeof(inlinedCall): 16 in Go 1.9–1.11 {parent i32, file i32, line i32, func_ i32}; 20 in Go 1.12–1.19
+    // {parent i16, funcID u8, _ u8, file i32, line i32, func_ i32, parentPc i32}; 16 from Go 1.20
+    // {funcID u8, _ [3]u8, nameOff i32, parentPc i32, startLine i32}.
+    private const int InlinedCall19Size = 16;
     private const int InlinedCall119Size = 20;
     private const int InlinedCall120Size = 16;
+    // Functions whose inline trees are checked per candidate encoding when the 1.2 layout's Go version is unknown.
+    private const int DetectTrees = 4000;
+    // Largest inline tree index accepted while validating (parent is an int16 in Go 1.12–1.19 records).
+    private const int MaxInlineIndex = short.MaxValue;
+    // Largest line accepted in a validated inline record (cmd/internal/src keeps lines below 1 << 20... 1 << 24 leaves room).
+    private const int MaxRecordLine = 1 << 24;
     // Deepest inline chain followed (the compiler's own inlining budget keeps real chains far shorter).
     private const int MaxInlineDepth = 256;
     // Longest function or file name accepted (runtime names are bounded by the object file's string limits).
@@ -71,7 +96,8 @@ public sealed class GoPclnTab
     private readonly int _fieldSize; // functab field size
     private readonly int _filetab12Count;
     private readonly ulong? _goFunc;
-    private readonly int _inlFuncdata = -1; // FUNCDATA index of the inline tree, -1: not read
+    private readonly int? _goMinor;
+    private GoInlineEncoding? _inlEnc; // null until known (found lazily for the 1.2 layout of an unknown version)
     private readonly object _lock = new();
     private readonly Dictionary<int, string> _names = [];
     private readonly Dictionary<int, string> _files = [];
@@ -93,7 +119,22 @@ public sealed class GoPclnTab
     /// <summary>Virtual address of the table header.</summary>
     public ulong TableAddress => _imgAddr + (ulong)_tab;
     /// <summary>True when inlined frames can be read (the inline tree's location is known for this layout and version).</summary>
-    public bool HasInlineTrees => _inlFuncdata >= 0;
+    public bool HasInlineTrees => InlineEncoding != GoInlineEncoding.None;
+
+    /// <summary>
+    /// How the inline trees are encoded: from the layout (1.16+), the Go version (1.2 layout of a known version), or else
+    /// by validating each candidate encoding of the 1.2 layout against the table (see <see cref="InlineEncodingValidated"/>).
+    /// </summary>
+    public GoInlineEncoding InlineEncoding
+    {
+        get
+        {
+            lock (_lock) return CurrentEncoding();
+        }
+    }
+
+    /// <summary>True when <see cref="InlineEncoding"/> was found by validating the table's inline trees (1.2 layout, no Go version known).</summary>
+    public bool InlineEncodingValidated => Layout == GoPclnLayout.Go12 && _goMinor is null;
 
     /// <summary>Opens the table described by <paramref name="source"/>; <paramref name="file"/> and <paramref name="fileOffset"/> (of the image) name it in errors.</summary>
     public GoPclnTab(GoPclnSource source, string file, long fileOffset)
@@ -194,12 +235,22 @@ public sealed class GoPclnTab
         MaxPc = FuncPc(_nfunc);
         if (MaxPc < MinPc) throw new CaptureFormatException(file, fileOffset + _functab, "a functab sorted by pc (its last pc below its first)");
 
-        // Where the inline tree lives: 1.12–1.15 (1.2 layout, version known), 1.16–1.17 always (pointers), 1.18+ with go:func.*.
-        _inlFuncdata = Layout switch
+        _goMinor = source.GoMinor;
+        // Where the inline tree lives: 1.2 layout by version (or validation, lazily), 1.16–1.17 always (pointers),
+        // 1.18+ with go:func.* only.
+        _inlEnc = Layout switch
         {
-            GoPclnLayout.Go12 => source.GoMinor is >= 12 and <= 15 ? FuncdataInlTree115 : -1,
-            GoPclnLayout.Go116 => FuncdataInlTree116,
-            _ => _goFunc is not null ? FuncdataInlTree116 : -1,
+            GoPclnLayout.Go12 => source.GoMinor switch
+            {
+                null => null,
+                <= 8 => GoInlineEncoding.None,
+                <= 11 => GoInlineEncoding.Go19,
+                12 => GoInlineEncoding.Go112,
+                _ => GoInlineEncoding.Go113,
+            },
+            GoPclnLayout.Go116 => GoInlineEncoding.Go116,
+            GoPclnLayout.Go118 => _goFunc is not null ? GoInlineEncoding.Go116 : GoInlineEncoding.None,
+            _ => _goFunc is not null ? GoInlineEncoding.Go120 : GoInlineEncoding.None,
         };
     }
 
@@ -274,8 +325,12 @@ public sealed class GoPclnTab
         try
         {
             var i = Find(pc);
-            if (i < 0 || Layout == GoPclnLayout.Go120) return false;
-            lock (_lock) ResolveIn(i, pc, frames, out _, recordLines);
+            if (i < 0) return false;
+            lock (_lock)
+            {
+                if (CurrentEncoding() is not (GoInlineEncoding.Go112 or GoInlineEncoding.Go113 or GoInlineEncoding.Go116)) return false;
+                ResolveIn(i, pc, frames, out _, recordLines);
+            }
             return true;
         }
         catch (Corrupt) { return false; }
@@ -283,22 +338,29 @@ public sealed class GoPclnTab
 
     private void ResolveIn(int index, ulong pc, List<GoFrame> frames, out ulong entry, List<int>? recordLines = null)
     {
+        var enc = CurrentEncoding();
         var f = FuncOffset(index);
         entry = Entry(f);
         var end = FuncPc(index + 1);
         var name = Name((int)Field(f, 1));
+        var inl = InlineTree(f, enc, out var inlPcdata);
+        if (inl >= 0 && enc == GoInlineEncoding.Go19)
+        {
+            ResolveGo19(f, entry, pc, inl, inlPcdata, name, frames);
+            return;
+        }
         var cur = pc;
-        var inl = InlineTree(f, out var inlPcdata);
         if (inl >= 0)
         {
+            var size = enc == GoInlineEncoding.Go120 ? InlinedCall120Size : InlinedCall119Size;
             for (var depth = 0; depth < MaxInlineDepth; depth++)
             {
                 var ix = PcValue(inlPcdata, entry, cur);
                 if (ix < 0) break;
-                var rec = inl + (long)ix * InlSize;
-                if (rec < 0 || rec + InlSize > _img.Length) throw new Corrupt();
+                var rec = inl + (long)ix * size;
+                if (rec < 0 || rec + size > _img.Length) throw new Corrupt();
                 int nameOff, parentPc;
-                if (Layout == GoPclnLayout.Go120) { nameOff = (int)U32((int)rec + 4); parentPc = (int)U32((int)rec + 8); }
+                if (enc == GoInlineEncoding.Go120) { nameOff = (int)U32((int)rec + 4); parentPc = (int)U32((int)rec + 8); }
                 else
                 {
                     nameOff = (int)U32((int)rec + 12);
@@ -316,7 +378,30 @@ public sealed class GoPclnTab
         frames.Add(Position(name, f, entry, cur));
     }
 
-    private int InlSize => Layout == GoPclnLayout.Go120 ? InlinedCall120Size : InlinedCall119Size;
+    /// <summary>
+    /// Go 1.9–1.11 records have no parentPc: as the runtime of those versions does (traceback.go
+    /// printAncestorTracebackFuncInfo, symtab.go Frames), the innermost frame is at the pc's own file:line, each caller at
+    /// the file and line its callee's record stores, and the chain follows the records' parent indexes.
+    /// </summary>
+    private void ResolveGo19(int f, ulong entry, ulong pc, long inl, int inlPcdata, string name, List<GoFrame> frames)
+    {
+        var file = FileAt(f, entry, pc);
+        var line = PcValue((int)Field(f, 6), entry, pc);
+        var ix = PcValue(inlPcdata, entry, pc);
+        for (var depth = 0; ix >= 0; depth++)
+        {
+            var rec = inl + (long)ix * InlinedCall19Size;
+            if (depth >= MaxInlineDepth || rec < 0 || rec + InlinedCall19Size > _img.Length) throw new Corrupt();
+            var parent = (int)U32((int)rec);
+            frames.Add(new GoFrame(Name((int)U32((int)rec + 12)), file, line));
+            file = File12((int)U32((int)rec + 4));
+            line = (int)U32((int)rec + 8);
+            // Parents precede their children (cmd/internal/obj pcinlineState.addBranch adds the parent first).
+            if (parent >= ix || parent < -1) throw new Corrupt();
+            ix = parent;
+        }
+        frames.Add(new GoFrame(name, file, line));
+    }
 
     private GoFrame Position(string function, int f, ulong entry, ulong pc)
     {
@@ -327,12 +412,7 @@ public sealed class GoPclnTab
     private string? FileAt(int f, ulong entry, ulong pc)
     {
         var fno = PcValue((int)Field(f, 5), entry, pc);
-        if (Layout == GoPclnLayout.Go12)
-        {
-            // go12symtab: file numbers index the file table from 1; entry i holds the name's offset from the table start.
-            if (fno <= 0 || fno >= _filetab12Count) return null;
-            return CachedString(_files, _tab, (int)U32(_filetab + 4 * fno));
-        }
+        if (Layout == GoPclnLayout.Go12) return File12(fno);
         if (fno < 0) return null;
         // 1.16+: cutab[cuOffset + fno] is the name's offset in filetab (^0 = none).
         var cu = Field(f, 8);
@@ -344,20 +424,40 @@ public sealed class GoPclnTab
         return CachedString(_files, _filetab, (int)Math.Min(off, int.MaxValue));
     }
 
-    /// <summary>Start offset (in the image) of the function's inline tree, or -1; the pcdata table offset in <paramref name="pcdata"/>.</summary>
-    private long InlineTree(int f, out int pcdata)
+    /// <summary>go12symtab: file numbers index the file table from 1; entry i holds the name's offset from the table start.</summary>
+    private string? File12(int fno)
+    {
+        if (fno <= 0 || fno >= _filetab12Count) return null;
+        return CachedString(_files, _tab, (int)U32(_filetab + 4 * fno));
+    }
+
+    private static (int Pcdata, int Funcdata) Slots(GoInlineEncoding e) => e switch
+    {
+        GoInlineEncoding.Go19 or GoInlineEncoding.Go112 => (1, 2),
+        GoInlineEncoding.Go113 => (2, 4),
+        _ => (2, 3),
+    };
+
+    /// <summary>Start offset (in the image) of the function's inline tree under encoding <paramref name="enc"/>, or -1; the pcdata table offset in <paramref name="pcdata"/>.</summary>
+    private long InlineTree(int f, GoInlineEncoding enc, out int pcdata)
     {
         pcdata = 0;
-        if (_inlFuncdata < 0) return -1;
+        if (enc == GoInlineEncoding.None) return -1;
+        var (pcIndex, fdIndex) = Slots(enc);
         var hdr = FuncHeaderSize;
         var npcdata = Field(f, 7);
-        var nfuncdataAt = f + hdr - 1;
-        CheckRange(nfuncdataAt, 1);
-        int nfuncdata = _img[nfuncdataAt];
-        if (npcdata <= PcdataInlTreeIndex || nfuncdata <= _inlFuncdata) return -1;
-        if (npcdata > (uint)(_tabEnd - f)) throw new Corrupt();
+        // nfuncdata: an int32 up to Go 1.11, the last byte of {funcID u8, _ [2]u8, nfuncdata u8} from 1.12 (runtime2.go _func).
+        long nfuncdata;
+        if (enc == GoInlineEncoding.Go19) nfuncdata = U32(f + hdr - 4);
+        else
+        {
+            CheckRange(f + hdr - 1, 1);
+            nfuncdata = _img[f + hdr - 1];
+        }
+        if (npcdata <= pcIndex || nfuncdata <= fdIndex) return -1;
+        if (npcdata > (uint)(_tabEnd - f) || nfuncdata > 255) throw new Corrupt();
         var pcdataAt = f + hdr;
-        pcdata = (int)U32(pcdataAt + 4 * PcdataInlTreeIndex);
+        pcdata = (int)U32(pcdataAt + 4 * pcIndex);
         if (pcdata == 0) return -1;
         var fdAt = (long)pcdataAt + 4L * npcdata;
         ulong target;
@@ -366,7 +466,7 @@ public sealed class GoPclnTab
             // funcdata pointers follow the pcdata, aligned to the pointer size in memory (runtime funcdata()).
             var addr = _imgAddr + (ulong)fdAt;
             var pad = (long)((ulong)_ptr - addr % (ulong)_ptr) % _ptr;
-            var p = fdAt + pad + (long)_inlFuncdata * _ptr;
+            var p = fdAt + pad + (long)fdIndex * _ptr;
             CheckRange(p, _ptr);
             target = ReadPtr((int)p);
             if (target == 0) return -1;
@@ -374,7 +474,7 @@ public sealed class GoPclnTab
         else
         {
             // 1.18+: u32 offsets from go:func.* (^0 = none).
-            var p = fdAt + 4L * _inlFuncdata;
+            var p = fdAt + 4L * fdIndex;
             CheckRange(p, 4);
             var off = U32((int)p);
             if (off == uint.MaxValue) return -1;
@@ -382,6 +482,123 @@ public sealed class GoPclnTab
         }
         if (target < _imgAddr || target - _imgAddr >= (ulong)_img.Length) return -1; // outside what we hold: no inline data
         return (long)(target - _imgAddr);
+    }
+
+    /// <summary>The inline encoding, found on first use for a 1.2-layout table of unknown version (caller holds the lock).</summary>
+    private GoInlineEncoding CurrentEncoding() => _inlEnc ??= DetectGo12Encoding();
+
+    /// <summary>
+    /// The 1.2 layout's inline encoding when no Go version is known (Go 1.9–1.12 binaries have no .go.buildinfo): each
+    /// candidate (Go 1.9–1.11, 1.12, 1.13–1.15) reads the inline trees of up to <see cref="DetectTrees"/> functions and
+    /// every record they reach is checked (parent before child, file index inside the file table, plausible line, a
+    /// name that is a NUL-terminated printable string of the table, parentPc inside the function). The candidate with
+    /// valid trees and no invalid one wins; with none (Go ≤ 1.8, no inlining), or a tie, there are no inlined frames.
+    /// </summary>
+    private GoInlineEncoding DetectGo12Encoding()
+    {
+        var best = GoInlineEncoding.None;
+        var bestValid = 0;
+        var tie = false;
+        foreach (var e in (ReadOnlySpan<GoInlineEncoding>)[GoInlineEncoding.Go19, GoInlineEncoding.Go112, GoInlineEncoding.Go113])
+        {
+            var (valid, invalid) = ScoreEncoding(e, DetectTrees);
+            if (invalid > 0 || valid == 0) continue;
+            if (valid > bestValid) { best = e; bestValid = valid; tie = false; }
+            else if (valid == bestValid) tie = true;
+        }
+        return tie ? GoInlineEncoding.None : best;
+    }
+
+    /// <summary>Counts the functions whose inline tree under <paramref name="enc"/> is valid or invalid, until <paramref name="limit"/> trees were seen.</summary>
+    internal (int Valid, int Invalid) ScoreEncoding(GoInlineEncoding enc, int limit)
+    {
+        int valid = 0, invalid = 0;
+        var seen = new HashSet<int>();
+        for (var i = 0; i < _nfunc && valid + invalid < limit; i++)
+        {
+            try
+            {
+                var f = FuncOffset(i);
+                var entry = Entry(f);
+                var end = FuncPc(i + 1);
+                var inl = InlineTree(f, enc, out var pcdata);
+                if (inl < 0) continue;
+                seen.Clear();
+                // A tree no pc reaches (an inlined call whose code was optimised away) says nothing either way.
+                switch (CheckTree(enc, inl, pcdata, entry, end, seen))
+                {
+                    case > 0: valid++; break;
+                    case < 0: invalid++; break;
+                }
+            }
+            catch (Corrupt) { invalid++; }
+        }
+        return (valid, invalid);
+    }
+
+    /// <summary>
+    /// Walks the whole PCDATA_InlTreeIndex table of a function and checks every record it reaches (and their parents):
+    /// 1 when all are valid, -1 when one is not, 0 when the table reaches no record.
+    /// </summary>
+    private int CheckTree(GoInlineEncoding enc, long inl, int pcdata, ulong entry, ulong end, HashSet<int> seen)
+    {
+        var p = (long)_pctab + (uint)pcdata;
+        if (p >= _tabEnd) return -1;
+        var val = -1;
+        var pc = entry;
+        var any = false;
+        while (pc < end)
+        {
+            var uv = Varint(ref p);
+            if (uv == 0 && pc != entry) break;
+            var delta = (uv & 1) != 0 ? (int)~(uv >> 1) : (int)(uv >> 1);
+            pc += Varint(ref p) * (ulong)_quantum;
+            val = unchecked(val + delta);
+            if (val < -1 || val > MaxInlineIndex) return -1;
+            for (var ix = val; ix >= 0 && seen.Add(ix);)
+            {
+                any = true;
+                if (!RecordIsValid(enc, inl, ix, end - entry, out var parent)) return -1;
+                ix = parent;
+            }
+        }
+        return any ? 1 : 0;
+    }
+
+    private bool RecordIsValid(GoInlineEncoding enc, long inl, int ix, ulong size, out int parent)
+    {
+        parent = -1;
+        var recSize = enc == GoInlineEncoding.Go19 ? InlinedCall19Size : InlinedCall119Size;
+        var rec = inl + (long)ix * recSize;
+        if (rec < 0 || rec + recSize > _img.Length) return false;
+        var r = (int)rec;
+        if (enc == GoInlineEncoding.Go19) parent = (int)U32(r);
+        else
+        {
+            // {parent i16, funcID u8, _ u8}: a struct, so the bytes keep their places in either byte order.
+            parent = _big ? (short)(_img[r] << 8 | _img[r + 1]) : (short)(_img[r] | _img[r + 1] << 8);
+            if (_img[r + 3] != 0) return false;
+            var parentPc = (int)U32(r + 16);
+            if (parentPc < 0 || (ulong)parentPc >= size) return false;
+        }
+        if (parent < -1 || parent >= ix) return false;
+        var file = (int)U32(r + 4);
+        var line = (int)U32(r + 8);
+        if (file <= 0 || file >= _filetab12Count || line < 0 || line > MaxRecordLine) return false;
+        return NameLooksValid((int)U32(r + 12));
+    }
+
+    /// <summary>True when a name offset points at a non-empty, NUL-terminated string of printable bytes inside the table.</summary>
+    private bool NameLooksValid(int off)
+    {
+        var at = (long)_funcnametab + (uint)off;
+        if (off < 0 || at >= _tabEnd) return false;
+        var span = _img.AsSpan((int)at, (int)Math.Min(_tabEnd - at, 4096));
+        var nul = span.IndexOf((byte)0);
+        if (nul <= 0) return false;
+        foreach (var b in span[..nul])
+            if (b < 0x20 || b == 0x7f) return false;
+        return true;
     }
 
     private int FuncHeaderSize => Layout switch

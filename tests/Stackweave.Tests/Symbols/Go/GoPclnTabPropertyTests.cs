@@ -12,7 +12,7 @@ namespace Stackweave.Tests.Symbols.Go;
 public sealed class GoPclnTabPropertyTests
 {
     /// <summary>A random table: 1–12 functions of 1–6 ranges with 0–4 inline tree entries each.</summary>
-    internal static GoTableSpec RandomSpec(int seed, int layout, bool big, bool ptr8, int quantumChoice)
+    internal static GoTableSpec RandomSpec(int seed, int layout, bool big, bool ptr8, int quantumChoice, int go12Minor = 15)
     {
         var rnd = new Random(seed);
         var quantum = quantumChoice switch { 0 => 1, 1 => 2, _ => 4 };
@@ -40,7 +40,7 @@ public sealed class GoPclnTabPropertyTests
             funcs.Add(new GoFuncSpec(rnd.Next(names.Count), ranges, inlines));
         }
         var text = ptr8 ? 0x401000UL : 0x8049000UL;
-        return new GoTableSpec((GoTableLayout)layout, big, ptr8 ? 8 : 4, quantum, text, names, files, funcs);
+        return new GoTableSpec((GoTableLayout)layout, big, ptr8 ? 8 : 4, quantum, text, names, files, funcs, go12Minor);
     }
 
     /// <summary>The frames the spec says are at the start of range <paramref name="r"/> of function <paramref name="f"/>, innermost first.</summary>
@@ -59,16 +59,56 @@ public sealed class GoPclnTabPropertyTests
         return list;
     }
 
-    private static GoPclnTab Open(GoTableImage img, byte[]? image = null, int? length = null) =>
-        new(new GoPclnSource(image ?? img.Image, img.ImageAddress, 0, length ?? img.TableLength, null, img.GoFunc, img.GoMinor), "synthetic", 0);
+    private static GoPclnTab Open(GoTableImage img, byte[]? image = null, int? length = null, bool versionKnown = true) =>
+        new(new GoPclnSource(image ?? img.Image, img.ImageAddress, 0, length ?? img.TableLength, null, img.GoFunc, versionKnown ? img.GoMinor : null), "synthetic", 0);
+
+    /// <summary>The inline encoding the writer used for a layout and (1.2 layout) Go minor version.</summary>
+    internal static GoInlineEncoding EncodingOf(GoTableLayout layout, int minor) => layout switch
+    {
+        GoTableLayout.Go12 => minor <= 11 ? GoInlineEncoding.Go19 : minor == 12 ? GoInlineEncoding.Go112 : GoInlineEncoding.Go113,
+        GoTableLayout.Go120 => GoInlineEncoding.Go120,
+        _ => GoInlineEncoding.Go116,
+    };
+
+    /// <summary>True when some pc of the spec is inside an inlined call (a range with an inline index).</summary>
+    private static bool AnyInlinedPc(GoTableSpec spec) => spec.Funcs.Any(f => f.Inlines.Count > 0 && f.Ranges.Any(r => r.Inline >= 0));
 
     [FsCheck.Xunit.Property(MaxTest = 300)]
-    public bool EveryLayoutRoundTripsNamesLinesAndInlinedFrames(int seed, byte layout, bool big, bool ptr8, byte quantum)
+    public bool TheGo12InlineEncodingIsFoundByValidationWhenTheVersionIsUnknown(int seed, byte minorChoice, bool big, bool ptr8, byte quantum)
     {
-        var spec = RandomSpec(seed, layout % 4, big, ptr8, quantum % 3);
+        // Go 1.9–1.11 (16-byte records, int32 nfuncdata), 1.12 and 1.13–1.15 tables of random shape, opened without a
+        // Go version: validation names the writer's encoding whenever some pc is inside an inlined call (else there is
+        // nothing to tell them apart by, and nothing to show), and every pc reads back the spec's frames.
+        var minor = 9 + minorChoice % 7;
+        var spec = RandomSpec(seed, (int)GoTableLayout.Go12, big, ptr8, quantum % 3, minor);
+        var img = GoPclnTabWriter.Write(spec);
+        var table = Open(img, versionKnown: false);
+        Assert.True(table.InlineEncodingValidated);
+        Assert.Equal(AnyInlinedPc(spec) ? EncodingOf(GoTableLayout.Go12, minor) : GoInlineEncoding.None, table.InlineEncoding);
+        var entries = GoPclnTabWriter.Entries(spec);
+        var frames = new List<GoFrame>();
+        for (var f = 0; f < spec.Funcs.Count; f++)
+        {
+            var pc = entries[f];
+            for (var r = 0; r < spec.Funcs[f].Ranges.Count; r++)
+            {
+                Assert.True(table.Resolve(pc, frames, out _));
+                Assert.Equal(Expected(spec, f, r), frames);
+                pc += (ulong)(spec.Funcs[f].Ranges[r].Length * spec.Quantum);
+            }
+        }
+        return true;
+    }
+
+    [FsCheck.Xunit.Property(MaxTest = 300)]
+    public bool EveryLayoutRoundTripsNamesLinesAndInlinedFrames(int seed, byte layout, bool big, bool ptr8, byte quantum, byte minorChoice)
+    {
+        var minor = 9 + minorChoice % 7;
+        var spec = RandomSpec(seed, layout % 4, big, ptr8, quantum % 3, minor);
         var img = GoPclnTabWriter.Write(spec);
         var table = Open(img);
         Assert.Equal((GoPclnLayout)(layout % 4), table.Layout);
+        Assert.Equal(EncodingOf((GoTableLayout)(layout % 4), minor), table.InlineEncoding);
         Assert.Equal(big, table.IsBigEndian);
         Assert.Equal(spec.Funcs.Count, table.FunctionCount);
         Assert.True(table.HasInlineTrees);
@@ -101,9 +141,9 @@ public sealed class GoPclnTabPropertyTests
     }
 
     [FsCheck.Xunit.Property(MaxTest = 500)]
-    public bool DamageGivesAFormatErrorOrUnresolvedFramesOnly(int seed, byte layout, bool big, bool ptr8, byte quantum, int damageSeed)
+    public bool DamageGivesAFormatErrorOrUnresolvedFramesOnly(int seed, byte layout, bool big, bool ptr8, byte quantum, int damageSeed, byte minorChoice, bool versionKnown)
     {
-        var spec = RandomSpec(seed, layout % 4, big, ptr8, quantum % 3);
+        var spec = RandomSpec(seed, layout % 4, big, ptr8, quantum % 3, 9 + minorChoice % 7);
         var img = GoPclnTabWriter.Write(spec);
         var rnd = new Random(damageSeed);
         var bytes = (byte[])img.Image.Clone();
@@ -122,8 +162,9 @@ public sealed class GoPclnTabPropertyTests
                 break;
         }
         GoPclnTab table;
-        try { table = Open(img, bytes, length); }
+        try { table = Open(img, bytes, length, versionKnown); }
         catch (CaptureFormatException) { return true; }
+        _ = table.InlineEncoding; // validation of a damaged table (1.2 layout, version unknown) never throws either
         var frames = new List<GoFrame>();
         var lo = Math.Min(table.MinPc, spec.TextStart);
         for (var i = 0; i < 200; i++)

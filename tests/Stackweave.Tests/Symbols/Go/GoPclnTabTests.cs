@@ -195,13 +195,14 @@ public sealed class GoPclnTabTests
         finally { tmp.Delete(true); }
     }
 
-    private static void Run(string file, string[] args, string? dir, string? stdin, out string stdout)
+    internal static void Run(string file, string[] args, string? dir, string? stdin, out string stdout, IReadOnlyDictionary<string, string>? env = null)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
         if (dir is not null) psi.WorkingDirectory = dir;
         psi.Environment["GOFLAGS"] = "-buildvcs=false";
         psi.Environment["GOCACHE"] = Path.Combine(Path.GetTempPath(), "stackweave-gocache");
+        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         var err = p.StandardError.ReadToEndAsync();
         if (stdin is not null)
