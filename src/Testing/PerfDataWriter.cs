@@ -3,7 +3,7 @@ using ZstdSharp;
 
 namespace Stackweave.Testing;
 
-/// <summary>Writes a <see cref="PerfCapture"/> as a perf.data file (tools/perf/util/header.c layout) or pipe-mode stream.</summary>
+/// <summary>Writes a <see cref="PerfCapture"/> as a perf.data file (tools/perf/util/header.c layout) or pipe-mode stream (HEADER_ATTR, HEADER_FEATURE, HEADER_BUILD_ID records, then data, in perf record's order).</summary>
 public static class PerfDataWriter
 {
     /// <summary>sizeof(struct perf_file_header): magic, size, attr_size, 3 sections, 256-bit feature bitmap (tools/perf/util/header.h).</summary>
@@ -118,15 +118,8 @@ public static class PerfDataWriter
     {
         b.U64(PerfConstants.Magic2);
         b.U64(PerfConstants.PipeHeaderSize);
-        foreach (var f in FeatureList(c, pipe: true))
-        {
-            var start = b.Length;
-            b.U32((uint)PerfRecordType.HeaderFeature); b.U16(0); b.U16(0);
-            b.U64((ulong)f);
-            WriteFeature(b, c, f);
-            b.PatchU16(start + 6, checked((ushort)(b.Length - start)));
-            layout?.Add(new PerfPlacement(-1, start, (uint)PerfRecordType.HeaderFeature, b.Length - start, false, -1));
-        }
+        // HEADER_ATTR records first, then HEADER_FEATURE records: perf_event__synthesize_for_pipe (tools/perf/util/synthetic-events.c)
+        // synthesizes attrs first "because some features works on top of them (on report side)" — GROUP_DESC needs the evlist
         foreach (var a in c.Attrs)
         {
             var start = b.Length;
@@ -135,6 +128,15 @@ public static class PerfDataWriter
             foreach (var id in a.Ids) b.U64(id);
             b.PatchU16(start + 6, checked((ushort)(b.Length - start)));
             layout?.Add(new PerfPlacement(-1, start, (uint)PerfRecordType.HeaderAttr, b.Length - start, false, -1));
+        }
+        foreach (var f in FeatureList(c, pipe: true))
+        {
+            var start = b.Length;
+            b.U32((uint)PerfRecordType.HeaderFeature); b.U16(0); b.U16(0);
+            b.U64((ulong)f);
+            WriteFeature(b, c, f);
+            b.PatchU16(start + 6, checked((ushort)(b.Length - start)));
+            layout?.Add(new PerfPlacement(-1, start, (uint)PerfRecordType.HeaderFeature, b.Length - start, false, -1));
         }
         foreach (var bid in c.Features.BuildIds)
         {

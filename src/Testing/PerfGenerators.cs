@@ -330,6 +330,9 @@ public static class PerfGenerators
     private static void ApplyShape(PerfCapture c, FeatureShapeChoice shape)
     {
         var f = c.Features;
+        // perf record keeps HEADER_BRANCH_STACK only when an event samples branch stacks (builtin-record.c record__init_features),
+        // and perf report refuses the bit without them ("Selected -b but no branch data")
+        f.BranchStack = f.BranchStack && c.Attrs.Exists(a => (a.SampleType & SampleFormat.BranchStack) != 0);
         // write_group_desc: groups of consecutive evsels, a leader's index and its member count (the leader included);
         // perf's process_group_desc rebuilds the groups from the evlist and refuses descs that do not fit it
         f.GroupDescs = shape.Groups switch
