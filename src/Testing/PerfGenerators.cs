@@ -154,6 +154,22 @@ public static class PerfGenerators
             c.BigEndian = false;
             c.Compression = null;
         }
+        if (perfCompatible)
+        {
+            // perf 6.1 report's branch mode (on with the BRANCH_STACK feature) counts branch types in tools/perf/util/branch.c
+            // branch_type_count(): st->new_counts[flags->new_type]++ for type PERF_BR_EXTEND_ABI (15), with no bound check
+            // against PERF_BR_NEW_MAX (8) — a 4-bit new_type of 8..15 writes past the array and can crash perf (later perf
+            // checks the bound); so an EXTEND_ABI entry gets a new_type below 8 (struct perf_branch_entry: type bits 20-23,
+            // new_type bits 26-29, include/uapi/linux/perf_event.h). In a byte-swapped file perf 6.1's
+            // evsel__bitfield_swap_branch_flags() (tools/perf/util/evsel.c) swaps mispred, predicted, in_tx, abort, cycles and
+            // type but moves the 40 bits above type as one field, so spec, new_type and priv come out scrambled whatever they
+            // were: there EXTEND_ABI entries get type 7 instead (seen segfaulting perf 6.1 report -D: seed 20261125, capture 277)
+            foreach (var r in c.Records)
+                if (r is SampleRecord { Branches: { } br })
+                    for (var i = 0; i < br.Length; i++)
+                        if ((br[i].Flags >> 20 & 0xf) == 15)
+                            br[i] = br[i] with { Flags = c.BigEndian ? br[i].Flags & ~(1UL << 23) : br[i].Flags & ~(1UL << 29) };
+        }
         if (perfCompatible && c.BigEndian)
         {
             // perf 6.1 has no byte-swap for KSYMBOL and BPF_EVENT records (their swap ops in tools/perf/util/session.c

@@ -52,6 +52,9 @@ public sealed class PerfRendered
                 if (c.Pipe ? size < 128 : size > 128) return false;
             }
             if (c.BigEndian && c.Attrs.Count > 1 && c.Attrs.Exists(a => a.Size == 0)) return false;
+            foreach (var r in c.Records)
+                if (r is SampleRecord { Branches: { } br } && Array.Exists(br, b => (b.Flags >> 20 & 0xf) == 15 && (c.BigEndian || (b.Flags >> 26 & 0xf) >= 8)))
+                    return false; // EXTEND_ABI branch perf 6.1 may read with new_type >= PERF_BR_NEW_MAX: branch_type_count() overruns (PerfGenerators)
             // SWITCH: perf 6.1 leaves its sample_id trailer unswapped (PerfGenerators: perf_event__switch_swap in tools/perf/util/session.c)
             return !(c.BigEndian && c.Records.Exists(r => r.Type is PerfRecordType.Ksymbol or PerfRecordType.BpfEvent or PerfRecordType.Read or PerfRecordType.Switch));
         }
