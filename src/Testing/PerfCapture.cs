@@ -13,7 +13,7 @@ public sealed class PerfCapture
     public PerfCompression? Compression { get; set; }
     /// <summary>The events, in order; a record's <see cref="PerfRecord.AttrIndex"/> indexes this list (-1 means 0). In file mode all attrs must have the same size.</summary>
     public List<PerfEventAttr> Attrs { get; } = [];
-    /// <summary>Feature sections: every non-null field is written (file mode: sections; pipe mode: HEADER_FEATURE records; BuildIds as HEADER_BUILD_ID records in pipe mode). EVENT_DESC is written when an attr has a name.</summary>
+    /// <summary>Feature sections: every non-null field (and BranchStack when true) is written (file mode: sections; pipe mode: HEADER_FEATURE records; BuildIds as HEADER_BUILD_ID records in pipe mode). EVENT_DESC is written when an attr has a name, COMPRESSED with <see cref="Compression"/>, DIR_FORMAT in directory mode. CpuTopology.Cpus needs one entry per NrCpusAvailable CPU (perf reads that many).</summary>
     public PerfFeatures Features { get; } = new();
     /// <summary>Data records in file order; a <see cref="RawRecord"/> of type <see cref="PerfRecordType.FinishedRound"/> marks a round.</summary>
     public List<PerfRecord> Records { get; } = [];
@@ -44,18 +44,26 @@ public sealed class PerfCapture
     {
         var c = new PerfCapture { BigEndian = BigEndian, Pipe = Pipe, Compression = Compression, DirectoryFiles = DirectoryFiles };
         c.Attrs.AddRange(Attrs);
-        var f = Features;
-        var g = c.Features;
-        g.Hostname = f.Hostname; g.OsRelease = f.OsRelease; g.Version = f.Version; g.Arch = f.Arch; g.CpuDesc = f.CpuDesc; g.CpuId = f.CpuId;
-        g.NrCpusAvailable = f.NrCpusAvailable; g.NrCpusOnline = f.NrCpusOnline; g.TotalMemKb = f.TotalMemKb; g.Cmdline = f.Cmdline;
-        g.ClockResolutionNs = f.ClockResolutionNs; g.ClockData = f.ClockData; g.SampleTime = f.SampleTime; g.PmuMappings = f.PmuMappings;
-        g.BuildIds.AddRange(f.BuildIds);
+        CopyFeatures(Features, c.Features);
         foreach (var i in records ?? Enumerable.Range(0, Records.Count))
         {
             c.Records.Add(Records[i]);
             if (DirectoryFiles > 0) c.RecordFiles.Add(FileOf(i));
         }
         return c;
+    }
+
+    /// <summary>Copies every feature section the writer knows from <paramref name="f"/> to <paramref name="g"/> (sharing their values).</summary>
+    public static void CopyFeatures(PerfFeatures f, PerfFeatures g)
+    {
+        g.Hostname = f.Hostname; g.OsRelease = f.OsRelease; g.Version = f.Version; g.Arch = f.Arch; g.CpuDesc = f.CpuDesc; g.CpuId = f.CpuId;
+        g.NrCpusAvailable = f.NrCpusAvailable; g.NrCpusOnline = f.NrCpusOnline; g.TotalMemKb = f.TotalMemKb; g.Cmdline = f.Cmdline;
+        g.ClockResolutionNs = f.ClockResolutionNs; g.ClockData = f.ClockData; g.SampleTime = f.SampleTime; g.PmuMappings = f.PmuMappings;
+        g.CpuTopology = f.CpuTopology; g.NumaTopology = f.NumaTopology; g.BranchStack = f.BranchStack; g.GroupDescs = f.GroupDescs;
+        g.Cache = f.Cache; g.MemTopology = f.MemTopology; g.BpfProgInfo = f.BpfProgInfo; g.BpfBtf = f.BpfBtf; g.CpuPmuCaps = f.CpuPmuCaps;
+        g.HybridTopology = f.HybridTopology; g.PmuCaps = f.PmuCaps;
+        g.BuildIds.Clear();
+        g.BuildIds.AddRange(f.BuildIds);
     }
 
     /// <summary>Sets the feature sections perf needs to accept a capture with sane values (hostname, os release, version, arch, nrcpus, cmdline).</summary>

@@ -3,7 +3,7 @@ using ZstdSharp;
 
 namespace Stackweave.Testing;
 
-/// <summary>Writes a <see cref="PerfCapture"/> as a perf.data file (tools/perf/util/header.c layout) or pipe-mode stream.</summary>
+/// <summary>Writes a <see cref="PerfCapture"/> as a perf.data file (tools/perf/util/header.c layout) or pipe-mode stream (HEADER_ATTR, HEADER_FEATURE, HEADER_BUILD_ID records, then data, in perf record's order).</summary>
 public static class PerfDataWriter
 {
     /// <summary>sizeof(struct perf_file_header): magic, size, attr_size, 3 sections, 256-bit feature bitmap (tools/perf/util/header.h).</summary>
@@ -118,15 +118,8 @@ public static class PerfDataWriter
     {
         b.U64(PerfConstants.Magic2);
         b.U64(PerfConstants.PipeHeaderSize);
-        foreach (var f in FeatureList(c, pipe: true))
-        {
-            var start = b.Length;
-            b.U32((uint)PerfRecordType.HeaderFeature); b.U16(0); b.U16(0);
-            b.U64((ulong)f);
-            WriteFeature(b, c, f);
-            b.PatchU16(start + 6, checked((ushort)(b.Length - start)));
-            layout?.Add(new PerfPlacement(-1, start, (uint)PerfRecordType.HeaderFeature, b.Length - start, false, -1));
-        }
+        // HEADER_ATTR records first, then HEADER_FEATURE records: perf_event__synthesize_for_pipe (tools/perf/util/synthetic-events.c)
+        // synthesizes attrs first "because some features works on top of them (on report side)" — GROUP_DESC needs the evlist
         foreach (var a in c.Attrs)
         {
             var start = b.Length;
@@ -135,6 +128,15 @@ public static class PerfDataWriter
             foreach (var id in a.Ids) b.U64(id);
             b.PatchU16(start + 6, checked((ushort)(b.Length - start)));
             layout?.Add(new PerfPlacement(-1, start, (uint)PerfRecordType.HeaderAttr, b.Length - start, false, -1));
+        }
+        foreach (var f in FeatureList(c, pipe: true))
+        {
+            var start = b.Length;
+            b.U32((uint)PerfRecordType.HeaderFeature); b.U16(0); b.U16(0);
+            b.U64((ulong)f);
+            WriteFeature(b, c, f);
+            b.PatchU16(start + 6, checked((ushort)(b.Length - start)));
+            layout?.Add(new PerfPlacement(-1, start, (uint)PerfRecordType.HeaderFeature, b.Length - start, false, -1));
         }
         foreach (var bid in c.Features.BuildIds)
         {
@@ -227,7 +229,8 @@ public static class PerfDataWriter
         zs.Dispose();
     }
 
-    private static List<PerfFeature> FeatureList(PerfCapture c, bool pipe)
+    /// <summary>The feature sections the writer puts in <paramref name="c"/>, in ascending bit order (file mode: the header bitmap; pipe mode: HEADER_FEATURE records, where build ids travel as HEADER_BUILD_ID records instead).</summary>
+    public static List<PerfFeature> FeatureList(PerfCapture c, bool pipe)
     {
         var f = c.Features;
         var list = new List<PerfFeature>();
@@ -242,12 +245,23 @@ public static class PerfDataWriter
         if (f.TotalMemKb is not null) list.Add(PerfFeature.TotalMem);
         if (f.Cmdline is not null) list.Add(PerfFeature.Cmdline);
         if (c.Attrs.Exists(a => a.Name is not null)) list.Add(PerfFeature.EventDesc);
+        if (f.CpuTopology is not null) list.Add(PerfFeature.CpuTopology);
+        if (f.NumaTopology is not null) list.Add(PerfFeature.NumaTopology);
+        if (f.BranchStack) list.Add(PerfFeature.BranchStack);
         if (f.PmuMappings is not null) list.Add(PerfFeature.PmuMappings);
+        if (f.GroupDescs is not null) list.Add(PerfFeature.GroupDesc);
+        if (f.Cache is not null) list.Add(PerfFeature.Cache);
         if (f.SampleTime is not null) list.Add(PerfFeature.SampleTime);
+        if (f.MemTopology is not null) list.Add(PerfFeature.MemTopology);
         if (f.ClockResolutionNs is not null) list.Add(PerfFeature.ClockId);
         if (!pipe && c.DirectoryFiles > 0) list.Add(PerfFeature.DirFormat);
+        if (f.BpfProgInfo is not null) list.Add(PerfFeature.BpfProgInfo);
+        if (f.BpfBtf is not null) list.Add(PerfFeature.BpfBtf);
         if (c.Compression is not null) list.Add(PerfFeature.Compressed);
+        if (f.CpuPmuCaps is not null) list.Add(PerfFeature.CpuPmuCaps);
         if (f.ClockData is not null) list.Add(PerfFeature.ClockData);
+        if (f.HybridTopology is not null) list.Add(PerfFeature.HybridTopology);
+        if (f.PmuCaps is not null) list.Add(PerfFeature.PmuCaps);
         return list;
     }
 
@@ -324,6 +338,83 @@ public static class PerfDataWriter
                 b.U32(1); b.U32(1); b.U32((uint)comp.Level); b.U32(1); b.U32(comp.MmapLen);
                 break;
             }
+            case PerfFeature.CpuTopology:
+            {
+                // write_cpu_topology: u32 + strings of package (socket) cpu lists, u32 + strings of core (thread sibling) lists,
+                // then optionally {u32 core_id, u32 socket_id} per available CPU (NRCPUS), then optionally u32 + die lists
+                // and u32 die_id per available CPU — perf writes the die part only when the machine has die lists
+                var t = f.CpuTopology!;
+                b.U32((uint)t.CoreSiblings.Length);
+                foreach (var s in t.CoreSiblings) WriteHeaderString(b, s);
+                b.U32((uint)t.ThreadSiblings.Length);
+                foreach (var s in t.ThreadSiblings) WriteHeaderString(b, s);
+                if (t.Cpus is not null)
+                {
+                    foreach (var (core, socket) in t.Cpus) { b.I32(core); b.I32(socket); }
+                    if (t.DieSiblings is not null)
+                    {
+                        b.U32((uint)t.DieSiblings.Length);
+                        foreach (var s in t.DieSiblings) WriteHeaderString(b, s);
+                        foreach (var d in t.DieIds ?? []) b.I32(d);
+                    }
+                }
+                break;
+            }
+            case PerfFeature.NumaTopology:
+                // write_numa_topology: u32 nr, then per node u32 node, u64 mem_total (kB), u64 mem_free (kB), string cpu list
+                b.U32((uint)f.NumaTopology!.Count);
+                foreach (var n in f.NumaTopology) { b.U32(n.Node); b.U64(n.MemTotalKb); b.U64(n.MemFreeKb); WriteHeaderString(b, n.Cpus); }
+                break;
+            case PerfFeature.BranchStack: break; // write_branch_stack writes nothing: the bit alone says samples carry branch stacks
+            case PerfFeature.GroupDesc:
+                // write_group_desc: u32 nr_groups, then per group string name ("{anon_group}" when unnamed), u32 leader_idx, u32 nr_members
+                b.U32((uint)f.GroupDescs!.Count);
+                foreach (var g in f.GroupDescs) { WriteHeaderString(b, g.Name); b.U32(g.LeaderIndex); b.U32(g.MemberCount); }
+                break;
+            case PerfFeature.Cache:
+                // write_cache: u32 version (1), u32 cnt, then per level u32 level, line_size, sets, ways, strings type, size, map
+                b.U32(1); b.U32((uint)f.Cache!.Count);
+                foreach (var l in f.Cache)
+                {
+                    b.U32(l.Level); b.U32(l.LineSize); b.U32(l.Sets); b.U32(l.Ways);
+                    WriteHeaderString(b, l.Type); WriteHeaderString(b, l.Size); WriteHeaderString(b, l.Map);
+                }
+                break;
+            case PerfFeature.MemTopology:
+            {
+                // write_mem_topology: u64 version, u64 block size, u64 nr, then per node u64 node, u64 size, and
+                // do_write_bitmap: u64 bits, then BITS_TO_U64(bits) words (perf writes size == bits)
+                var m = f.MemTopology!;
+                b.U64(m.Version); b.U64(m.BlockSize); b.U64((ulong)m.Nodes.Count);
+                foreach (var (node, size, bitmap, bits) in m.Nodes)
+                {
+                    b.U64(node); b.U64(size); b.U64(bits);
+                    foreach (var w in bitmap) b.U64(w);
+                }
+                break;
+            }
+            case PerfFeature.BpfProgInfo: b.Bytes(f.BpfProgInfo); break; // already in the capture's byte order (PerfGenerators.BpfProgInfoBytes)
+            case PerfFeature.BpfBtf: b.Bytes(f.BpfBtf); break;
+            case PerfFeature.CpuPmuCaps:
+                // write_cpu_pmu_caps: u32 nr, then (name, value) strings
+                b.U32((uint)f.CpuPmuCaps!.Count);
+                foreach (var (name, value) in f.CpuPmuCaps) { WriteHeaderString(b, name); WriteHeaderString(b, value); }
+                break;
+            case PerfFeature.HybridTopology:
+                // write_hybrid_topology: u32 nr, then per node strings pmu_name, cpus
+                b.U32((uint)f.HybridTopology!.Count);
+                foreach (var (pmu, cpus) in f.HybridTopology) { WriteHeaderString(b, pmu); WriteHeaderString(b, cpus); }
+                break;
+            case PerfFeature.PmuCaps:
+                // write_pmu_caps: u32 nr_pmu, then per PMU u32 nr_caps, (name, value) strings, string pmu name
+                b.U32((uint)f.PmuCaps!.Count);
+                foreach (var p in f.PmuCaps)
+                {
+                    b.U32((uint)p.Caps.Count);
+                    foreach (var (name, value) in p.Caps) { WriteHeaderString(b, name); WriteHeaderString(b, value); }
+                    WriteHeaderString(b, p.Pmu);
+                }
+                break;
             default:
                 throw new NotSupportedException("no writer for feature " + feature);
         }

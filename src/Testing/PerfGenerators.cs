@@ -130,20 +130,18 @@ public static class PerfGenerators
         from recs in RecordsFor(attrs.ToList(), idCounts, seed, n, o.RecordTypes)
         from withRounds in Gen.Elements(o.Rounds)
         from buildIds in BuildIds()
-        from features in OptionalFeatures()
+        from features in HeaderFeatures()
+        from shape in FeatureShape()
         from nFiles in Gen.Choose(1, 4)
         from files in Gen.Choose(-1, 3).ArrayOf(o.MaxRecords + o.MaxRecords / 4 + 2)
         select Finish(Assemble(big, mode == PerfGenMode.Pipe, compKind == PerfGenCompression.None ? 0 : chunk, attrs.ToList(), recs, withRounds && mode != PerfGenMode.Directory, buildIds),
-            compKind, mode == PerfGenMode.Directory ? nFiles : 0, files, o.NamesAndFeatures ? names : new string?[names.Length], o.NamesAndFeatures ? features : new PerfFeatures(), perfCompatible);
+            compKind, mode == PerfGenMode.Directory ? nFiles : 0, files, o.NamesAndFeatures ? names : new string?[names.Length], o.NamesAndFeatures ? features : null, shape, perfCompatible);
     }
 
-    private static PerfCapture Finish(PerfCapture c, PerfGenCompression comp, int dirFiles, int[] files, string?[] names, PerfFeatures features, bool perfCompatible)
+    private static PerfCapture Finish(PerfCapture c, PerfGenCompression comp, int dirFiles, int[] files, string?[] names, PerfFeatures? features, FeatureShapeChoice shape, bool perfCompatible)
     {
         if (comp == PerfGenCompression.Zstd2 && c.Compression is not null) c.Compression = c.Compression with { Compressed2 = true };
         for (var i = 0; i < c.Attrs.Count; i++) c.Attrs[i].Name = names[i];
-        var f = c.Features;
-        f.CpuDesc = features.CpuDesc; f.CpuId = features.CpuId; f.TotalMemKb = features.TotalMemKb; f.SampleTime = features.SampleTime;
-        f.ClockResolutionNs = features.ClockResolutionNs; f.ClockData = features.ClockData; f.PmuMappings = features.PmuMappings;
         if (dirFiles > 0)
         {
             c.DirectoryFiles = dirFiles;
@@ -156,6 +154,22 @@ public static class PerfGenerators
             c.BigEndian = false;
             c.Compression = null;
         }
+        if (perfCompatible)
+        {
+            // perf 6.1 report's branch mode (on with the BRANCH_STACK feature) counts branch types in tools/perf/util/branch.c
+            // branch_type_count(): st->new_counts[flags->new_type]++ for type PERF_BR_EXTEND_ABI (15), with no bound check
+            // against PERF_BR_NEW_MAX (8) — a 4-bit new_type of 8..15 writes past the array and can crash perf (later perf
+            // checks the bound); so an EXTEND_ABI entry gets a new_type below 8 (struct perf_branch_entry: type bits 20-23,
+            // new_type bits 26-29, include/uapi/linux/perf_event.h). In a byte-swapped file perf 6.1's
+            // evsel__bitfield_swap_branch_flags() (tools/perf/util/evsel.c) swaps mispred, predicted, in_tx, abort, cycles and
+            // type but moves the 40 bits above type as one field, so spec, new_type and priv come out scrambled whatever they
+            // were: there EXTEND_ABI entries get type 7 instead (seen segfaulting perf 6.1 report -D: seed 20261125, capture 277)
+            foreach (var r in c.Records)
+                if (r is SampleRecord { Branches: { } br })
+                    for (var i = 0; i < br.Length; i++)
+                        if ((br[i].Flags >> 20 & 0xf) == 15)
+                            br[i] = br[i] with { Flags = c.BigEndian ? br[i].Flags & ~(1UL << 23) : br[i].Flags & ~(1UL << 29) };
+        }
         if (perfCompatible && c.BigEndian)
         {
             // perf 6.1 has no byte-swap for KSYMBOL and BPF_EVENT records (their swap ops in tools/perf/util/session.c
@@ -163,15 +177,214 @@ public static class PerfGenerators
             // perf 6.1 also stops at a byte-swapped READ record (perf_event__read_swap swaps a fixed layout, not the
             // attr's read_format), and swaps attr fields only below attr.size (bswap_safe in perf_event__attr_swap),
             // so a size-0 (VER0) attr keeps an unswapped sample_type and several of them "don't match"; write 64 instead
+            // perf 6.1 also leaves a PERF_RECORD_SWITCH's sample_id trailer unswapped: tools/perf/util/session.c
+            // perf_event__switch_swap() calls swap_sample_id_all(event, &event->context_switch + 1), i.e. after the 16-byte
+            // struct perf_record_switch of SWITCH_CPU_WIDE, but a plain SWITCH record is only the 8-byte header plus the
+            // trailer, so the trailer's first u64 (all of an IDENTIFIER-only trailer) stays big-endian; with several attrs
+            // evlist__event2evsel() then finds no event for its id and perf stops with "failed to process type: 14 [Bad address]"
             foreach (var a in c.Attrs) if (a.Size == 0) a.Size = PerfConstants.AttrSizeVer0;
             for (var i = c.Records.Count - 1; i >= 0; i--)
-                if (c.Records[i].Type is PerfRecordType.Ksymbol or PerfRecordType.BpfEvent or PerfRecordType.Read)
+                if (c.Records[i].Type is PerfRecordType.Ksymbol or PerfRecordType.BpfEvent or PerfRecordType.Read or PerfRecordType.Switch)
                 {
                     c.Records.RemoveAt(i);
                     if (i < c.RecordFiles.Count) c.RecordFiles.RemoveAt(i);
                 }
         }
+        if (features is not null)
+        {
+            // after the byte order is final: BPF_PROG_INFO and BPF_BTF are encoded in it
+            var buildIds = c.Features.BuildIds.ToList();
+            features.BuildIds.Clear();
+            features.BuildIds.AddRange(buildIds);
+            PerfCapture.CopyFeatures(features, c.Features);
+            ApplyShape(c, shape);
+        }
         return c;
+    }
+
+    private static readonly string[] s_hostnames = ["stackweave-test", "h", "build-07.example.invalid", "ünïcode-host", new string('x', 63), new string('y', 64)];
+    private static readonly string[] s_releases = ["6.1.0-stackweave", "6.1.0-13-amd64", "5.10.0-28-cloud-amd64", "4.19.0"];
+    private static readonly string[] s_versions = ["6.1.192", "6.1.55", "5.10.209", "6.8.rc1.g1234abcd"];
+    private static readonly string[] s_cacheTypes = ["Data", "Instruction", "Unified"];
+
+    /// <summary>Every header feature section the generator draws, each present or absent: HOSTNAME, OSRELEASE, VERSION, ARCH,
+    /// NRCPUS (1–8 CPUs), CMDLINE always (perf wants them); CPUDESC, CPUID, TOTAL_MEM, SAMPLE_TIME, CLOCKID, CLOCK_DATA,
+    /// PMU_MAPPINGS (<see cref="OptionalFeatures"/>); CPU_TOPOLOGY (with or without the per-CPU core/socket ids and the die part),
+    /// NUMA_TOPOLOGY, BRANCH_STACK, CACHE, MEM_TOPOLOGY, CPU_PMU_CAPS, HYBRID_TOPOLOGY, PMU_CAPS. GROUP_DESC, BPF_PROG_INFO and
+    /// BPF_BTF depend on the attrs and the byte order and are added by <see cref="Capture(PerfGenOptions)"/>.</summary>
+    public static Gen<PerfFeatures> HeaderFeatures() =>
+        from basic in OptionalFeatures()
+        from host in Gen.Elements(s_hostnames)
+        from release in Gen.Elements(s_releases)
+        from version in Gen.Elements(s_versions)
+        from args in Gen.Elements("record", "-g", "--call-graph=dwarf", "-e", "cycles:u", "-a", "--", "./app", "arg with spaces").ArrayOf().Select(a => a.Take(6).ToArray())
+        from cpus in Gen.Choose(1, 8)
+        from online in Gen.Choose(1, 8)
+        from bits in Gen.Choose(0, 255)
+        from topo in CpuTopologies(cpus)
+        from numa in NumaTopologies(cpus)
+        from cache in Caches(cpus)
+        from mem in MemTopologies()
+        select WithBasics(basic, host, release, version, args, (uint)cpus, (uint)Math.Min(online, cpus), bits, topo, numa, cache, mem);
+
+    private static PerfFeatures WithBasics(PerfFeatures f, string host, string release, string version, string[] args, uint cpus, uint online, int bits,
+        CpuTopology topo, List<NumaNode> numa, List<CacheLevel> cache, MemTopology mem)
+    {
+        f.Hostname = host; f.OsRelease = release; f.Version = version; f.Arch = "x86_64";
+        f.NrCpusAvailable = cpus; f.NrCpusOnline = online;
+        f.Cmdline = ["/usr/bin/perf", .. args];
+        f.CpuTopology = (bits & 1) != 0 ? topo : null;
+        f.NumaTopology = (bits & 2) != 0 ? numa : null;
+        f.BranchStack = (bits & 4) != 0;
+        f.Cache = (bits & 8) != 0 ? cache : null;
+        f.MemTopology = (bits & 16) != 0 ? mem : null;
+        f.CpuPmuCaps = (bits & 32) != 0 ? [("branches", "32"), ("max_precise", "3"), ("pmu_name", "skylake")] : null;
+        f.HybridTopology = (bits & 64) != 0 ? [("cpu_core", CpuList(Enumerable.Range(0, (int)cpus))), ("cpu_atom", "")] : null;
+        f.PmuCaps = (bits & 128) != 0
+            ? [new PmuCaps { Pmu = "cpu_core", Caps = [("branches", "32"), ("max_precise", "3")] }, new PmuCaps { Pmu = "cpu_atom", Caps = [] }]
+            : null;
+        return f;
+    }
+
+    /// <summary>A CPU list as perf prints one (cpu_map__snprint: ascending, runs as "a-b", joined by commas).</summary>
+    public static string CpuList(IEnumerable<int> cpus)
+    {
+        var sorted = cpus.Distinct().Order().ToList();
+        var parts = new List<string>();
+        for (var i = 0; i < sorted.Count;)
+        {
+            var j = i;
+            while (j + 1 < sorted.Count && sorted[j + 1] == sorted[j] + 1) j++;
+            parts.Add(i == j ? FormattableString.Invariant($"{sorted[i]}") : FormattableString.Invariant($"{sorted[i]}-{sorted[j]}"));
+            i = j + 1;
+        }
+        return string.Join(",", parts);
+    }
+
+    /// <summary>CPU_TOPOLOGY of <paramref name="cpus"/> CPUs: 1–2 sockets, 1–2 threads per core, optionally per-CPU core/socket ids and the die part (1–2 dies per socket).</summary>
+    public static Gen<CpuTopology> CpuTopologies(int cpus) =>
+        from sockets in Gen.Choose(1, Math.Min(2, cpus))
+        from threads in Gen.Choose(1, 2)
+        from dies in Gen.Choose(1, 2)
+        from part in Gen.Choose(0, 2) // 0: lists only (perf before 4.18), 1: + core/socket ids, 2: + dies (perf 5.2+)
+        select MakeTopology(cpus, sockets, threads, dies, part);
+
+    private static CpuTopology MakeTopology(int cpus, int sockets, int threads, int dies, int part)
+    {
+        var socket = new int[cpus]; var core = new int[cpus]; var die = new int[cpus];
+        for (var i = 0; i < cpus; i++)
+        {
+            socket[i] = i * sockets / cpus;
+            var first = Enumerable.Range(0, cpus).First(k => socket[k] == socket[i]);
+            core[i] = (i - first) / threads;
+            var inSocket = Enumerable.Range(0, cpus).Count(k => socket[k] == socket[i]);
+            die[i] = socket[i] * dies + Math.Min(dies - 1, (i - first) * dies / inSocket);
+        }
+        var t = new CpuTopology
+        {
+            CoreSiblings = Enumerable.Range(0, sockets).Select(s => CpuList(Enumerable.Range(0, cpus).Where(k => socket[k] == s))).Where(l => l.Length > 0).ToArray(),
+            ThreadSiblings = Enumerable.Range(0, cpus).Select(i => CpuList(Enumerable.Range(0, cpus).Where(k => socket[k] == socket[i] && core[k] == core[i]))).Distinct().ToArray(),
+        };
+        if (part >= 1) t.Cpus = Enumerable.Range(0, cpus).Select(i => (core[i], socket[i])).ToArray();
+        if (part >= 2)
+        {
+            t.DieSiblings = die.Distinct().Select(d => CpuList(Enumerable.Range(0, cpus).Where(k => die[k] == d))).ToArray();
+            t.DieIds = die.Select(d => d % dies).ToArray();
+        }
+        return t;
+    }
+
+    /// <summary>NUMA_TOPOLOGY: 1–2 nodes (numbered 0 and 0 or 2) sharing the <paramref name="cpus"/> CPUs, memory in kB.</summary>
+    public static Gen<List<NumaNode>> NumaTopologies(int cpus) =>
+        from nodes in Gen.Choose(1, Math.Min(2, cpus))
+        from gap in Gen.Elements(1u, 2u)
+        from total in Gen.Choose(1 << 10, int.MaxValue).ArrayOf(2)
+        from free in Gen.Choose(0, 1 << 20).ArrayOf(2)
+        select Enumerable.Range(0, nodes).Select(n => new NumaNode((uint)n * gap, (ulong)total[n], (ulong)Math.Min(free[n], total[n]),
+            CpuList(Enumerable.Range(0, cpus).Where(k => k * nodes / cpus == n)))).ToList();
+
+    /// <summary>CACHE: 1–4 levels (L1 data and instruction, L2, L3) shared by CPU lists of <paramref name="cpus"/> CPUs.</summary>
+    public static Gen<List<CacheLevel>> Caches(int cpus) =>
+        from n in Gen.Choose(1, 4)
+        from sets in Gen.Elements(64u, 512u, 1024u, 16384u).ArrayOf(4)
+        from ways in Gen.Elements(4u, 8u, 12u, 16u).ArrayOf(4)
+        select Enumerable.Range(0, n).Select(i => new CacheLevel(
+            (uint)Math.Max(1, i), 64, sets[i], ways[i], i == 0 ? s_cacheTypes[0] : i == 1 ? s_cacheTypes[1] : s_cacheTypes[2],
+            FormattableString.Invariant($"{sets[i] * ways[i] * 64 / 1024}K"), i < 3 ? "0" : CpuList(Enumerable.Range(0, cpus)))).ToList();
+
+    /// <summary>MEM_TOPOLOGY version 1: 1–2 nodes, each a bitmap of 1–130 memory blocks (bits past the size zero), block size 128 MiB.</summary>
+    public static Gen<MemTopology> MemTopologies() =>
+        from nodes in Gen.Choose(1, 2)
+        from bits in Gen.Choose(1, 130).ArrayOf(2)
+        from words in U64().ArrayOf(6)
+        select new MemTopology
+        {
+            Version = 1, BlockSize = 0x8000000,
+            Nodes = Enumerable.Range(0, nodes).Select(n =>
+            {
+                var b = (ulong)bits[n];
+                var map = new ulong[(b + 63) / 64];
+                for (var w = 0; w < map.Length; w++)
+                {
+                    var keep = b - (ulong)w * 64 >= 64 ? ulong.MaxValue : (1UL << (int)(b - (ulong)w * 64)) - 1;
+                    map[w] = words[n * 3 + w] & keep;
+                }
+                return ((ulong)n, b, map, b);
+            }).ToList(),
+        };
+
+    /// <summary>Choices made per capture once its attrs and byte order are known: GROUP_DESC (0 none, 1 empty, 2 the first attrs as a group, 3 named), BPF_PROG_INFO and BPF_BTF entry counts (-1 absent).</summary>
+    public readonly record struct FeatureShapeChoice(int Groups, int BpfProgs, int BpfBtfs);
+
+    /// <summary>Draws a <see cref="FeatureShapeChoice"/>.</summary>
+    public static Gen<FeatureShapeChoice> FeatureShape() =>
+        from g in Gen.Choose(0, 3)
+        from p in Gen.Choose(-1, 2)
+        from b in Gen.Choose(-1, 2)
+        select new FeatureShapeChoice(g, p, b);
+
+    private static void ApplyShape(PerfCapture c, FeatureShapeChoice shape)
+    {
+        var f = c.Features;
+        // perf record keeps HEADER_BRANCH_STACK only when an event samples branch stacks (builtin-record.c record__init_features),
+        // and perf report refuses the bit without them ("Selected -b but no branch data")
+        f.BranchStack = f.BranchStack && c.Attrs.Exists(a => (a.SampleType & SampleFormat.BranchStack) != 0);
+        // write_group_desc: groups of consecutive evsels, a leader's index and its member count (the leader included);
+        // perf's process_group_desc rebuilds the groups from the evlist and refuses descs that do not fit it
+        f.GroupDescs = shape.Groups switch
+        {
+            1 => [],
+            2 when c.Attrs.Count >= 2 => [new GroupDesc("{anon_group}", 0, (uint)c.Attrs.Count)],
+            3 when c.Attrs.Count >= 2 => [new GroupDesc("g" + c.Attrs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), (uint)c.Attrs.Count - 2, 2)],
+            _ => null,
+        };
+        f.BpfProgInfo = shape.BpfProgs < 0 ? null : BpfProgInfoBytes(c.BigEndian, shape.BpfProgs);
+        f.BpfBtf = shape.BpfBtfs < 0 ? null : BpfBtfBytes(c.BigEndian, shape.BpfBtfs);
+    }
+
+    /// <summary>A BPF_PROG_INFO section of <paramref name="count"/> programs (write_bpf_prog_info: u32 count, then per program struct perf_bpil:
+    /// u32 info_len, u32 data_len, u64 arrays, info_len bytes of struct bpf_prog_info (u32 type, u32 id, u8 tag[8]), data_len bytes of arrays).</summary>
+    public static byte[] BpfProgInfoBytes(bool bigEndian, int count)
+    {
+        var b = new EndianBuffer(bigEndian);
+        b.U32((uint)count);
+        for (var i = 0; i < count; i++)
+        {
+            b.U32(16); b.U32(8); b.U64(0);          // info_len 16, data_len 8, no arrays (tools/perf/util/bpf-utils.h struct perf_bpil)
+            b.U32(1); b.U32(40 + (uint)i);           // bpf_prog_info.type = BPF_PROG_TYPE_SOCKET_FILTER, id (include/uapi/linux/bpf.h)
+            b.Bytes([0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6, 0x07, (byte)i]); // tag
+            b.U64(0);                                // data
+        }
+        return b.ToArray();
+    }
+
+    /// <summary>A BPF_BTF section of <paramref name="count"/> entries (write_bpf_btf: u32 count, then per entry u32 id, u32 data_size, data).</summary>
+    public static byte[] BpfBtfBytes(bool bigEndian, int count)
+    {
+        var b = new EndianBuffer(bigEndian);
+        b.U32((uint)count);
+        for (var i = 0; i < count; i++) { b.U32(7 + (uint)i); b.U32(4); b.Bytes([0x9f, 0xeb, 0x01, 0x00]); } // BTF magic 0xeb9f, version 1 (include/uapi/linux/btf.h)
+        return b.ToArray();
     }
 
     /// <summary>A random subset of the optional feature sections (CPUDESC, CPUID, TOTAL_MEM, SAMPLE_TIME, CLOCKID, CLOCK_DATA, PMU_MAPPINGS).</summary>
@@ -208,17 +421,23 @@ public static class PerfGenerators
         if (c.Compression is { Compressed2: true }) { var d = c.CopyWith(); d.Compression = c.Compression with { Compressed2 = false }; yield return d; }
         if (c.Compression is not null) { var d = c.CopyWith(); d.Compression = null; yield return d; }
         if (c.DirectoryFiles > 0) { var d = c.CopyWith(); d.DirectoryFiles = 0; d.RecordFiles.Clear(); yield return d; }
-        if (c.BigEndian) { var d = c.CopyWith(); d.BigEndian = false; yield return d; }
-        if (c.Pipe && c.Attrs.Select(a => PerfRecordEncoder.AttrBytes(a)).Distinct().Count() == 1 && PerfRecordEncoder.AttrBytes(c.Attrs[0]) <= 128)
-        { var d = c.CopyWith(); d.Pipe = false; yield return d; }
-        var f = c.Features;
-        if (f.BuildIds.Count > 0 || f.CpuDesc is not null || f.CpuId is not null || f.TotalMemKb is not null || f.SampleTime is not null
-            || f.ClockResolutionNs is not null || f.ClockData is not null || f.PmuMappings is not null)
+        if (c.BigEndian)
         {
             var d = c.CopyWith();
-            d.Features.BuildIds.Clear();
-            d.Features.CpuDesc = d.Features.CpuId = null; d.Features.TotalMemKb = null; d.Features.SampleTime = null;
-            d.Features.ClockResolutionNs = null; d.Features.ClockData = null; d.Features.PmuMappings = null;
+            d.BigEndian = false;
+            // the BPF sections are bytes in the capture's order: write them again little-endian
+            if (d.Features.BpfProgInfo is { Length: >= 4 } bpi) d.Features.BpfProgInfo = BpfProgInfoBytes(false, (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bpi));
+            if (d.Features.BpfBtf is { Length: >= 4 } btf) d.Features.BpfBtf = BpfBtfBytes(false, (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(btf));
+            yield return d;
+        }
+        if (c.Pipe && c.Attrs.Select(a => PerfRecordEncoder.AttrBytes(a)).Distinct().Count() == 1 && PerfRecordEncoder.AttrBytes(c.Attrs[0]) <= 128)
+        { var d = c.CopyWith(); d.Pipe = false; yield return d; }
+        var plain = new PerfCapture().WithDefaultFeatures();
+        if (PerfDataWriter.FeatureList(c, false).Except(PerfDataWriter.FeatureList(plain, false)).Any(f => f is not PerfFeature.EventDesc and not PerfFeature.DirFormat and not PerfFeature.Compressed))
+        {
+            // every feature section but the ones perf wants (hostname, os release, version, arch, nrcpus, cmdline) dropped
+            var d = c.CopyWith();
+            PerfCapture.CopyFeatures(plain.Features, d.Features);
             yield return d;
         }
     }

@@ -52,7 +52,11 @@ public sealed class PerfRendered
                 if (c.Pipe ? size < 128 : size > 128) return false;
             }
             if (c.BigEndian && c.Attrs.Count > 1 && c.Attrs.Exists(a => a.Size == 0)) return false;
-            return !(c.BigEndian && c.Records.Exists(r => r.Type is PerfRecordType.Ksymbol or PerfRecordType.BpfEvent or PerfRecordType.Read));
+            foreach (var r in c.Records)
+                if (r is SampleRecord { Branches: { } br } && Array.Exists(br, b => (b.Flags >> 20 & 0xf) == 15 && (c.BigEndian || (b.Flags >> 26 & 0xf) >= 8)))
+                    return false; // EXTEND_ABI branch perf 6.1 may read with new_type >= PERF_BR_NEW_MAX: branch_type_count() overruns (PerfGenerators)
+            // SWITCH: perf 6.1 leaves its sample_id trailer unswapped (PerfGenerators: perf_event__switch_swap in tools/perf/util/session.c)
+            return !(c.BigEndian && c.Records.Exists(r => r.Type is PerfRecordType.Ksymbol or PerfRecordType.BpfEvent or PerfRecordType.Read or PerfRecordType.Switch));
         }
     }
 
@@ -113,6 +117,8 @@ public sealed class PerfRendered
             w.WriteStartArray("features");
             foreach (var f in Features(c)) w.WriteStringValue(f);
             w.WriteEndArray();
+            w.WritePropertyName("featureSections");
+            WriteFeatureSections(w, WrittenFeatures());
             w.WriteNumber("samples", samples.Sum());
             w.WriteStartObject("recordCounts");
             foreach (var (k, v) in RecordCounts()) w.WriteNumber(k, v);
@@ -153,28 +159,217 @@ public sealed class PerfRendered
 
     private static string Hex(ulong v) => "0x" + v.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>The feature sections the writer puts in the capture, by perf's HEADER_ name.</summary>
-    public static List<string> Features(PerfCapture c)
+    /// <summary>The feature sections the writer puts in the capture, by perf's HEADER_ name, in file order (pipe mode: the HEADER_FEATURE records).</summary>
+    public static List<string> Features(PerfCapture c) => PerfDataWriter.FeatureList(c, c.Pipe).Select(FeatureName).ToList();
+
+    private static readonly string[] s_featureNames =
+    [
+        "RESERVED", "TRACING_DATA", "BUILD_ID", "HOSTNAME", "OSRELEASE", "VERSION", "ARCH", "NRCPUS", "CPUDESC", "CPUID", "TOTAL_MEM",
+        "CMDLINE", "EVENT_DESC", "CPU_TOPOLOGY", "NUMA_TOPOLOGY", "BRANCH_STACK", "PMU_MAPPINGS", "GROUP_DESC", "AUXTRACE", "STAT", "CACHE",
+        "SAMPLE_TIME", "MEM_TOPOLOGY", "CLOCKID", "DIR_FORMAT", "BPF_PROG_INFO", "BPF_BTF", "COMPRESSED", "CPU_PMU_CAPS", "CLOCK_DATA",
+        "HYBRID_TOPOLOGY", "PMU_CAPS",
+    ];
+
+    /// <summary>perf's name of a feature bit (tools/perf/util/header.c feat_ops[].name), or FEATURE_n for bits perf 6.1 does not name.</summary>
+    public static string FeatureName(PerfFeature f) => (int)f >= 0 && (int)f < s_featureNames.Length ? s_featureNames[(int)f] : FormattableString.Invariant($"FEATURE_{(int)f}");
+
+    /// <summary>Everything the writer puts in the feature sections, as a reader's <see cref="PerfFeatures"/> holds it: the capture's
+    /// features plus EVENT_DESC (from attr names), DIR_FORMAT, COMPRESSED and the list of sections present.</summary>
+    public PerfFeatures WrittenFeatures()
     {
-        var f = c.Features;
-        var list = new List<string>();
-        if (f.BuildIds.Count > 0) list.Add("BUILD_ID");
-        if (f.Hostname is not null) list.Add("HOSTNAME");
-        if (f.OsRelease is not null) list.Add("OSRELEASE");
-        if (f.Version is not null) list.Add("VERSION");
-        if (f.Arch is not null) list.Add("ARCH");
-        if (f.NrCpusAvailable is not null || f.NrCpusOnline is not null) list.Add("NRCPUS");
-        if (f.CpuDesc is not null) list.Add("CPUDESC");
-        if (f.CpuId is not null) list.Add("CPUID");
-        if (f.TotalMemKb is not null) list.Add("TOTAL_MEM");
-        if (f.Cmdline is not null) list.Add("CMDLINE");
-        if (c.Attrs.Exists(a => a.Name is not null)) list.Add("EVENT_DESC");
-        if (f.PmuMappings is not null) list.Add("PMU_MAPPINGS");
-        if (f.SampleTime is not null) list.Add("SAMPLE_TIME");
-        if (f.ClockResolutionNs is not null) list.Add("CLOCKID");
-        if (!c.Pipe && c.DirectoryFiles > 0) list.Add("DIR_FORMAT");
-        if (c.Compression is not null) list.Add("COMPRESSED");
-        if (f.ClockData is not null) list.Add("CLOCK_DATA");
-        return list;
+        var c = Capture;
+        var f = new PerfFeatures();
+        PerfCapture.CopyFeatures(c.Features, f);
+        f.Present.AddRange(PerfDataWriter.FeatureList(c, c.Pipe));
+        if (c.Attrs.Exists(a => a.Name is not null))
+            f.EventDescs = c.Attrs.Select(a => new EventDesc { Attr = a, Name = a.Name ?? "", Ids = [.. a.Ids] }).ToList();
+        if (!c.Pipe && c.DirectoryFiles > 0) f.DirFormatVersion = 1;
+        // write_compressed: comp_ver 1, PERF_COMP_ZSTD 1, level, ratio 1 (PerfDataWriter), comp_mmap_len
+        if (c.Compression is { } comp) f.Compressed = new CompressedInfo(1, 1, (uint)comp.Level, 1, comp.MmapLen);
+        return f;
+    }
+
+    /// <summary>Writes the feature sections of <paramref name="f"/> as one JSON object (the sidecar's "featureSections"); a reader's
+    /// features give the same text as <see cref="WrittenFeatures"/> when it read every section right.</summary>
+    public static void WriteFeatureSections(Utf8JsonWriter w, PerfFeatures f)
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("present");
+        foreach (var p in f.Present) w.WriteStringValue(FeatureName(p));
+        w.WriteEndArray();
+        void Str(string name, string? v) { if (v is not null) w.WriteString(name, v); }
+        void Pairs(string name, string a, string b, IEnumerable<(string, string)>? list)
+        {
+            if (list is null) return;
+            w.WriteStartArray(name);
+            foreach (var (x, y) in list) { w.WriteStartObject(); w.WriteString(a, x); w.WriteString(b, y); w.WriteEndObject(); }
+            w.WriteEndArray();
+        }
+        void Strings(string name, IEnumerable<string>? list)
+        {
+            if (list is null) return;
+            w.WriteStartArray(name);
+            foreach (var x in list) w.WriteStringValue(x);
+            w.WriteEndArray();
+        }
+        if (f.BuildIds.Count > 0)
+        {
+            w.WriteStartArray("buildIds");
+            foreach (var b in f.BuildIds)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("pid", b.Pid);
+                w.WriteNumber("cpumode", b.Misc & PerfConstants.MiscCpuModeMask);
+                w.WriteString("buildId", b.BuildId);
+                w.WriteString("filename", b.Filename);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        Str("hostname", f.Hostname);
+        Str("osRelease", f.OsRelease);
+        Str("version", f.Version);
+        Str("arch", f.Arch);
+        if (f.NrCpusAvailable is { } av) w.WriteNumber("nrCpusAvailable", av);
+        if (f.NrCpusOnline is { } on) w.WriteNumber("nrCpusOnline", on);
+        Str("cpuDesc", f.CpuDesc);
+        Str("cpuId", f.CpuId);
+        if (f.TotalMemKb is { } mem) w.WriteNumber("totalMemKb", mem);
+        Strings("cmdline", f.Cmdline);
+        if (f.EventDescs is { } eds)
+        {
+            w.WriteStartArray("eventDesc");
+            foreach (var e in eds)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", e.Name);
+                w.WriteNumber("type", e.Attr.Type);
+                w.WriteString("config", Hex(e.Attr.Config));
+                w.WriteString("sampleType", Hex((ulong)e.Attr.SampleType));
+                w.WriteStartArray("ids");
+                foreach (var id in e.Ids) w.WriteNumberValue(id);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        if (f.CpuTopology is { } t)
+        {
+            w.WriteStartObject("cpuTopology");
+            Strings("socketSiblings", t.CoreSiblings);
+            Strings("threadSiblings", t.ThreadSiblings);
+            if (t.Cpus is { } cpus)
+            {
+                w.WriteStartArray("cpus");
+                foreach (var (core, socket) in cpus) { w.WriteStartObject(); w.WriteNumber("coreId", core); w.WriteNumber("socketId", socket); w.WriteEndObject(); }
+                w.WriteEndArray();
+            }
+            Strings("dieSiblings", t.DieSiblings);
+            if (t.DieIds is { } dies)
+            {
+                w.WriteStartArray("dieIds");
+                foreach (var d in dies) w.WriteNumberValue(d);
+                w.WriteEndArray();
+            }
+            w.WriteEndObject();
+        }
+        if (f.NumaTopology is { } numa)
+        {
+            w.WriteStartArray("numaTopology");
+            foreach (var n in numa)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("node", n.Node); w.WriteNumber("memTotalKb", n.MemTotalKb); w.WriteNumber("memFreeKb", n.MemFreeKb); w.WriteString("cpus", n.Cpus);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        if (f.BranchStack) w.WriteBoolean("branchStack", true);
+        if (f.PmuMappings is { } pm)
+        {
+            w.WriteStartArray("pmuMappings");
+            foreach (var (type, name) in pm) { w.WriteStartObject(); w.WriteNumber("type", type); w.WriteString("name", name); w.WriteEndObject(); }
+            w.WriteEndArray();
+        }
+        if (f.GroupDescs is { } groups)
+        {
+            w.WriteStartArray("groupDesc");
+            foreach (var g in groups)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", g.Name); w.WriteNumber("leaderIndex", g.LeaderIndex); w.WriteNumber("members", g.MemberCount);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        if (f.Cache is { } cache)
+        {
+            w.WriteStartArray("cache");
+            foreach (var l in cache)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("level", l.Level); w.WriteNumber("lineSize", l.LineSize); w.WriteNumber("sets", l.Sets); w.WriteNumber("ways", l.Ways);
+                w.WriteString("type", l.Type); w.WriteString("size", l.Size); w.WriteString("map", l.Map);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        if (f.SampleTime is { } st) { w.WriteStartObject("sampleTime"); w.WriteNumber("first", st.First); w.WriteNumber("last", st.Last); w.WriteEndObject(); }
+        if (f.MemTopology is { } m)
+        {
+            w.WriteStartObject("memTopology");
+            w.WriteNumber("version", m.Version);
+            w.WriteString("blockSize", Hex(m.BlockSize));
+            w.WriteStartArray("nodes");
+            foreach (var (node, size, bitmap, bits) in m.Nodes)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("node", node); w.WriteNumber("size", size); w.WriteNumber("bits", bits);
+                Strings("bitmap", bitmap.Select(Hex));
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        if (f.ClockResolutionNs is { } res) w.WriteNumber("clockResolutionNs", res);
+        if (f.DirFormatVersion is { } dv) w.WriteNumber("dirFormatVersion", dv);
+        if (f.BpfProgInfo is { } bpi) w.WriteString("bpfProgInfoHex", Convert.ToHexStringLower(bpi));
+        if (f.BpfBtf is { } btf) w.WriteString("bpfBtfHex", Convert.ToHexStringLower(btf));
+        if (f.Compressed is { } comp)
+        {
+            w.WriteStartObject("compressed");
+            w.WriteNumber("version", comp.Version); w.WriteNumber("type", comp.Type); w.WriteNumber("level", comp.Level);
+            w.WriteNumber("ratio", comp.Ratio); w.WriteNumber("mmapLen", comp.MmapLen);
+            w.WriteEndObject();
+        }
+        Pairs("cpuPmuCaps", "name", "value", f.CpuPmuCaps);
+        if (f.ClockData is { } cd)
+        {
+            w.WriteStartObject("clockData");
+            w.WriteNumber("version", cd.Version); w.WriteNumber("clockId", cd.ClockId); w.WriteNumber("wallClockNs", cd.WallClockNs); w.WriteNumber("clockIdTimeNs", cd.ClockIdTimeNs);
+            w.WriteEndObject();
+        }
+        Pairs("hybridTopology", "pmu", "cpus", f.HybridTopology);
+        if (f.PmuCaps is { } pcs)
+        {
+            w.WriteStartArray("pmuCaps");
+            foreach (var p in pcs)
+            {
+                w.WriteStartObject();
+                w.WriteString("pmu", p.Pmu);
+                Pairs("caps", "name", "value", p.Caps);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>The "featureSections" JSON of <paramref name="f"/> alone (compact), for comparing a reader's features with the sidecar.</summary>
+    public static string FeatureSectionsJson(PerfFeatures f)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms)) WriteFeatureSections(w, f);
+        return Encoding.UTF8.GetString(ms.ToArray());
     }
 }

@@ -16,6 +16,8 @@ public sealed record PprofGenOptions
     public int MaxSampleTypes { get; init; } = 3;
     /// <summary>Write Line.column (field 3, newer than Go 1.19's profile.proto, which skips it).</summary>
     public bool Columns { get; init; } = true;
+    /// <summary>When set, every profile has exactly these sample types (e.g. profiles to merge); else 1–<see cref="MaxSampleTypes"/> drawn ones.</summary>
+    public IReadOnlyList<PprofValueType>? SampleTypes { get; init; }
 }
 
 /// <summary>
@@ -41,8 +43,10 @@ public static class PprofGenerators
     {
         o ??= new PprofGenOptions();
         return
-            from nTypes in Gen.Choose(1, Math.Max(1, o.MaxSampleTypes))
+            from drawnTypes in Gen.Choose(1, Math.Max(1, o.MaxSampleTypes))
+            let nTypes = o.SampleTypes?.Count ?? drawnTypes
             from typeIdx in Gen.Choose(0, s_types.Length - 1).ArrayOf(nTypes)
+            let types = o.SampleTypes?.ToArray() ?? typeIdx.Select(i => new PprofValueType(s_types[i].Item1, s_types[i].Item2)).ToArray()
             from nMap in Gen.Choose(0, 3)
             from mapIds in Gen.CollectToList(Enumerable.Range(0, nMap).Select(Id))
             from maps in Gen.CollectToList(mapIds.Select((id, i) => Mapping(id, i)))
@@ -70,12 +74,12 @@ public static class PprofGenerators
             from stringsFirst in Gen.Elements(false, true)
             select new PprofProfile
             {
-                SampleTypes = typeIdx.Select(i => new PprofValueType(s_types[i].Item1, s_types[i].Item2)).ToArray(),
+                SampleTypes = types,
                 Samples = samples.ToArray(), Mappings = maps.ToArray(), Locations = locs.ToArray(), Functions = funs.ToArray(),
                 DropFrames = drop, KeepFrames = drop.Length > 0 ? keep : "",
                 TimeNanos = time, DurationNanos = duration,
                 PeriodType = hasPeriod ? new PprofValueType(s_types[periodIdx].Item1, s_types[periodIdx].Item2) : null, Period = period,
-                Comments = comments, DefaultSampleType = dflt < 0 ? "" : s_types[typeIdx[dflt]].Item1, DocUrl = doc,
+                Comments = comments, DefaultSampleType = dflt < 0 ? "" : types[dflt].Type, DocUrl = doc,
                 Encoding = new PprofEncoding { Gzip = gzip, Packing = packing, StringsFirst = stringsFirst },
             };
     }

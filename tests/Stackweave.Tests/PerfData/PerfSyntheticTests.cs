@@ -44,29 +44,19 @@ public sealed class PerfSyntheticTests
         Assert.Equal(2, f.RecordCounts[68]);
     }
 
-    /// <summary>A file-mode capture in either byte order: header, ids, one attr, data, HOSTNAME feature section.</summary>
+    /// <summary>A file-mode capture in either byte order (written by Stackweave.Testing's PerfDataWriter): one attr with id 7,
+    /// three samples out of time order, a HOSTNAME feature section.</summary>
     private static byte[] FileMode(bool be)
     {
-        var b = new PipeBuilder(be);
-        var attr = b.Attr(IpTidTime, SampleIdAll);
-        var data = new MemoryStream();
+        var c = new PerfCapture { BigEndian = be };
+        // software cpu-clock (type 1, config 0), period 1, as PipeBuilder.Attr writes it
+        var attr = new PerfEventAttr { Type = 1, Size = 128, Config = 0, SamplePeriodOrFreq = 1, SampleType = IpTidTime, Flags = SampleIdAll };
+        attr.Ids.Add(7);
+        c.Attrs.Add(attr);
         foreach (var t in new ulong[] { 30, 10, 20 })
-            data.Write(PipeBuilder.Record(be, 9, 2, PipeBuilder.Body(be, 0x1000UL, 1u, 2u, t)));
-        var dataBytes = data.ToArray();
-        const int idsOff = 104, attrsOff = 112, dataOff = 112 + 128 + 16;
-        var host = new byte[64];
-        "bigbox"u8.CopyTo(host);
-        var featOff = dataOff + dataBytes.Length;
-        var file = new MemoryStream();
-        file.Write(PipeBuilder.Body(be, 0x32454c4946524550UL, 104UL, 144UL, (ulong)attrsOff, 144UL, (ulong)dataOff, (ulong)dataBytes.Length,
-            0UL, 0UL, 1UL << 3, 0UL, 0UL, 0UL));                       // adds_features: HEADER_HOSTNAME = bit 3
-        file.Write(PipeBuilder.Body(be, 7UL));                        // ids of attr 0
-        file.Write(attr);
-        file.Write(PipeBuilder.Body(be, (ulong)idsOff, 8UL));         // perf_file_attr.ids
-        file.Write(dataBytes);
-        file.Write(PipeBuilder.Body(be, (ulong)(featOff + 16), 68UL)); // feature section table
-        file.Write(PipeBuilder.Body(be, 64u, host));                  // do_write_string: u32 len (padded), bytes
-        return file.ToArray();
+            c.Records.Add(new SampleRecord { Type = PerfRecordType.Sample, Misc = PerfConstants.MiscUser, Ip = 0x1000, SampleId = new SampleId { Pid = 1, Tid = 2, Time = t, Cpu = -1, Present = true } });
+        c.Features.Hostname = "bigbox";
+        return PerfDataWriter.Write(c);
     }
 
     [Theory]

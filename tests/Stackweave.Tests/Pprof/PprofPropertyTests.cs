@@ -4,102 +4,94 @@ using Stackweave.Formats.IO;
 using Stackweave.Formats.Model;
 using Stackweave.Formats.Pprof;
 using Stackweave.Merge.Pprof;
+using Stackweave.Testing;
 
 namespace Stackweave.Tests.Pprof;
 
-/// <summary>Arbitrary valid profiles round trip; merging keeps every stack's sum in any order; arbitrary bytes only give format errors.</summary>
+/// <summary>Generated profiles (Stackweave.Testing: file bytes plus the truth they encode) read as their truth and round trip through
+/// Stackweave's writer; merging keeps every stack's sum in any order; arbitrary bytes only give format errors.</summary>
 public class PprofPropertyTests
 {
-    private static readonly string[] s_words = ["main", "run", "x", "é", "a b", "f(int)", "ns::g<int>", "(anonymous namespace)::h", "semi;colon", "π"];
-
-    /// <summary>A random valid profile, built from a seed (FsCheck picks the seeds; sizes grow with the run).</summary>
-    internal static Profile RandomProfile(Random r, IReadOnlyList<SampleType>? types = null)
+    /// <summary>The generated file's bytes (Stackweave.Testing's PprofEncoder: every field, any packing, gzip or raw) read by Stackweave's reader.</summary>
+    internal static Profile Read(PprofProfile truth)
     {
-        types ??= Enumerable.Range(0, r.Next(1, 4)).Select(i => new SampleType(s_words[r.Next(s_words.Length)] + i, r.Next(2) == 0 ? "count" : "nanoseconds")).ToArray();
-        var p = new Profile(types);
-        string W() => s_words[r.Next(s_words.Length)] + (r.Next(3) == 0 ? r.Next(100).ToString(System.Globalization.CultureInfo.InvariantCulture) : "");
-        var nm = r.Next(0, 4);
-        for (var i = 0; i < nm; i++)
-            p.AddMapping(new Mapping
-            {
-                Start = (ulong)r.NextInt64(0, 1L << 40), Limit = (ulong)r.NextInt64(1L << 40, long.MaxValue), FileOffset = (ulong)r.NextInt64(0, 1 << 20),
-                Path = "/lib/" + W(), BuildId = r.Next(2) == 0 ? null : "abcdef" + r.Next(1000), HasFunctions = r.Next(2) == 0,
-                HasFilenames = r.Next(2) == 0, HasLineNumbers = r.Next(2) == 0, HasInlineFrames = r.Next(2) == 0,
-            });
-        var nf = r.Next(1, 8);
-        for (var i = 0; i < nf; i++)
-        {
-            var s = p.Strings;
-            p.Functions.Add(new Function { Id = i, Name = s.Intern(W() + i), SystemName = s.Intern(W()), FileName = s.Intern(r.Next(2) == 0 ? "" : W() + ".c"), StartLine = r.Next(0, 500) });
-        }
-        var nl = r.Next(1, 10);
-        for (var i = 0; i < nl; i++)
-        {
-            var loc = new Location { Id = i, MappingId = nm == 0 || r.Next(4) == 0 ? -1 : r.Next(nm), Address = r.Next(3) == 0 ? 0 : (ulong)r.NextInt64(), IsFolded = r.Next(5) == 0 };
-            var lines = r.Next(0, 4);
-            for (var k = 0; k < lines; k++) loc.Lines.Add(new Line(r.Next(nf), r.Next(-1, 1000), r.Next(0, 3)));
-            p.Locations.Add(loc);
-        }
-        var ns = r.Next(0, 30);
-        var values = new long[types.Count];
-        for (var i = 0; i < ns; i++)
-        {
-            var depth = r.Next(0, 12);
-            var stack = StackTable.Root;
-            for (var d = 0; d < depth; d++) stack = p.Stacks.Push(stack, r.Next(nl));
-            for (var k = 0; k < values.Length; k++) values[k] = r.Next(4) == 0 ? 0 : r.Next(3) == 0 ? r.NextInt64(long.MinValue / 4, long.MaxValue / 4) : r.Next(-5, 1000);
-            Label[]? labels = null;
-            if (r.Next(2) == 0)
-            {
-                labels = new Label[r.Next(1, 4)];
-                for (var k = 0; k < labels.Length; k++)
-                    labels[k] = r.Next(2) == 0 ? new Label("k" + r.Next(3), W())
-                        : new Label("n" + r.Next(3), null, r.Next(1, 1 << 20) * (r.Next(2) == 0 ? -1L : 1L), r.Next(2) == 0 ? null : "bytes");
-            }
-            p.Samples.Add(stack, -1, SampleTable.NoTime, values, 0, -1, labels);
-        }
-        if (r.Next(2) == 0) p.PeriodType = new SampleType(W(), "nanoseconds");
-        p.Period = r.Next(0, 1000000);
-        if (r.Next(2) == 0) { p.StartTime = r.NextInt64(1, long.MaxValue); p.Clock.Domain = ClockDomain.Realtime; }
-        p.DurationNs = r.NextInt64(0, long.MaxValue);
-        for (var i = r.Next(0, 3); i > 0; i--) p.Comments.Add(W());
-        if (r.Next(2) == 0) p.DefaultSampleType = types[r.Next(types.Count)].Type;
-        if (r.Next(3) == 0) { p.DropFrames = "x.*"; p.KeepFrames = r.Next(2) == 0 ? "xy" : null; }
-        if (r.Next(3) == 0) p.DocUrl = "https://example.invalid/" + r.Next(10);
-        return p;
+        var bytes = PprofEncoder.Encode(truth);
+        var path = truth.Encoding.Gzip ? "gen.pb.gz" : "gen.pb";
+        var input = truth.Encoding.Gzip ? InputOpener.Unwrap(path, new MemoryStream(bytes), Limits.Default) : new MemoryStream(bytes);
+        return PprofReader.Read(input, path);
     }
 
-    [FsCheck.Xunit.Property(MaxTest = 200)]
-    public void Arbitrary_valid_profiles_round_trip(int seed, bool gzip)
+    /// <summary>Asserts that <paramref name="p"/> holds exactly what the generated profile <paramref name="truth"/> encodes.</summary>
+    internal static void AssertMatchesTruth(PprofProfile truth, Profile p)
     {
-        var p = RandomProfile(new Random(seed));
+        Assert.Equal(truth.SampleTypes.Select(t => new SampleType(t.Type, t.Unit)), p.SampleTypes);
+        Assert.Equal(truth.PeriodType is { } pt ? new SampleType(pt.Type, pt.Unit) : null, p.PeriodType);
+        Assert.Equal(truth.Period, p.Period);
+        Assert.Equal(truth.TimeNanos == 0 ? null : truth.TimeNanos, p.StartTime);
+        Assert.Equal(truth.DurationNanos, p.DurationNs);
+        Assert.Equal(truth.Comments, p.Comments);
+        Assert.Equal(truth.DefaultSampleType.Length == 0 ? null : truth.DefaultSampleType, p.DefaultSampleType);
+        Assert.Equal(truth.DropFrames.Length == 0 ? null : truth.DropFrames, p.DropFrames);
+        Assert.Equal(truth.KeepFrames.Length == 0 ? null : truth.KeepFrames, p.KeepFrames);
+        Assert.Equal(truth.DocUrl.Length == 0 ? null : truth.DocUrl, p.DocUrl);
+        // tables keep file order: mapping, function and location i of the file are entry i of the model
+        Assert.Equal(truth.Mappings.Select(m => (m.MemoryStart, m.MemoryLimit, m.FileOffset, m.Filename, m.BuildId.Length == 0 ? null : m.BuildId, m.HasFunctions, m.HasFilenames, m.HasLineNumbers, m.HasInlineFrames)),
+                     p.Mappings.Select(m => (m.Start, m.Limit, m.FileOffset, m.Path, m.BuildId, m.HasFunctions, m.HasFilenames, m.HasLineNumbers, m.HasInlineFrames)));
+        Assert.Equal(truth.Functions.Select(f => (f.Name, f.SystemName, f.Filename, f.StartLine)),
+                     p.Functions.Select(f => (p.Strings[f.Name], p.Strings[f.SystemName], p.Strings[f.FileName], f.StartLine)));
+        var mapIndex = truth.Mappings.Select((m, i) => (m.Id, i)).ToDictionary(x => x.Id, x => x.i);
+        var funIndex = truth.Functions.Select((f, i) => (f.Id, i)).ToDictionary(x => x.Id, x => x.i);
+        var locIndex = truth.Locations.Select((l, i) => (l.Id, i)).ToDictionary(x => x.Id, x => x.i);
+        Assert.Equal(truth.Locations.Select(l => (l.MappingId == 0 ? -1 : mapIndex[l.MappingId], l.Address, l.IsFolded, string.Join(",", l.Lines.Select(x => new Line(funIndex[x.FunctionId], x.Line, x.Column))))),
+                     p.Locations.Select(l => (l.MappingId, l.Address, l.IsFolded, string.Join(",", l.Lines))));
+        Assert.Equal(truth.Samples.Count, p.Samples.Count);
+        var locs = new List<int>();
+        for (var i = 0; i < truth.Samples.Count; i++)
+        {
+            var s = truth.Samples[i];
+            Assert.Equal(s.Values, p.Samples.Values(i).ToArray());
+            locs.Clear();
+            p.Stacks.LeafFirst(p.Samples.Stack(i), locs);
+            Assert.Equal(s.LocationIds.Select(id => locIndex[id]), locs);
+            Assert.Equal(s.Labels.Select(l => (l.Key, l.Str, l.Str is null ? l.Num : 0, l.Str is null ? l.NumUnit : "")),
+                         p.Samples.Labels(i).ToArray().Select(l => (l.Key, l.Str, l.Num, l.NumUnit ?? "")));
+        }
+    }
+
+    [FsCheck.Xunit.Property(MaxTest = 200, Arbitrary = [typeof(PprofArbitraries)])]
+    public void Generated_profiles_read_as_their_truth_and_round_trip_through_the_writer(PprofProfile truth, bool gzip)
+    {
+        var p = Read(truth);
+        AssertMatchesTruth(truth, p);
         PprofRoundTripTests.AssertSameProfile(p, PprofRoundTripTests.RoundTrip(p, gzip));
     }
 
+    private static readonly PprofGenOptions s_mergeable = new() { SampleTypes = [new("samples", "count"), new("cpu", "nanoseconds")] };
+
     [FsCheck.Xunit.Property(MaxTest = 100)]
-    public void Merge_keeps_every_stack_sum_whatever_the_order(int seed, PositiveInt count)
-    {
-        var r = new Random(seed);
-        SampleType[] types = [new("samples", "count"), new("cpu", "nanoseconds")];
-        var n = 1 + count.Get % 5;
-        var inputs = Enumerable.Range(0, n).Select(_ => RandomProfile(r, types)).ToList();
-        foreach (var p in inputs) p.PeriodType = new SampleType("cpu", "nanoseconds");
-        var expected = new SortedDictionary<string, long[]>(StringComparer.Ordinal);
-        foreach (var p in inputs)
-            foreach (var (k, v) in RawText.Reduce(p))
-            {
-                if (!expected.TryGetValue(k, out var sum)) expected[k] = sum = new long[v.Length];
-                for (var i = 0; i < v.Length; i++) sum[i] += v[i];
-            }
-        foreach (var k in expected.Where(kv => kv.Value.All(x => x == 0)).Select(kv => kv.Key).ToList()) expected.Remove(k);
-        var shuffled = inputs.OrderBy(_ => r.Next()).ToList();
-        foreach (var order in new[] { inputs, shuffled, Enumerable.Reverse(inputs).ToList() })
+    public FsCheck.Property Merge_keeps_every_stack_sum_whatever_the_order() =>
+        Prop.ForAll(Arb.From(PprofGenerators.Profile(s_mergeable).ArrayOf().Select(a => a.Take(5).ToArray()).Where(a => a.Length > 0)), truths =>
         {
-            var merged = RawText.Reduce(ProfileMerger.Merge(order));
-            Assert.Equal(expected.Keys, merged.Keys);
-            foreach (var (k, v) in expected) Assert.Equal(v, merged[k]);
-        }
-    }
+            var inputs = truths.Select(Read).ToList();
+            // pprof merges only equal period types (the generator draws them per profile)
+            foreach (var p in inputs) p.PeriodType = new SampleType("cpu", "nanoseconds");
+            var expected = new SortedDictionary<string, long[]>(StringComparer.Ordinal);
+            foreach (var p in inputs)
+                foreach (var (k, v) in RawText.Reduce(p))
+                {
+                    if (!expected.TryGetValue(k, out var sum)) expected[k] = sum = new long[v.Length];
+                    for (var i = 0; i < v.Length; i++) sum[i] = unchecked(sum[i] + v[i]);
+                }
+            foreach (var k in expected.Where(kv => kv.Value.All(x => x == 0)).Select(kv => kv.Key).ToList()) expected.Remove(k);
+            var r = new Random(truths.Length);
+            var shuffled = inputs.OrderBy(_ => r.Next()).ToList();
+            foreach (var order in new[] { inputs, shuffled, Enumerable.Reverse(inputs).ToList() })
+            {
+                var merged = RawText.Reduce(ProfileMerger.Merge(order));
+                Assert.Equal(expected.Keys, merged.Keys);
+                foreach (var (k, v) in expected) Assert.Equal(v, merged[k]);
+            }
+        });
 
     private static void OnlyFormatErrors(byte[] data)
     {
