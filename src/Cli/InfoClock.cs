@@ -59,7 +59,10 @@ public static partial class Commands
         if (c.Drift != 0) mapping += Inv($" + {c.Drift * 1e9:0.###} ppb × (t − {c.PivotNs})");
         w.WriteLine($"# utc mapping: {mapping}");
         w.WriteLine($"# derived by: {c.AlignedBy} [{c.Derivation}]");
-        if (c.ResidualNs is { } r) w.WriteLine(Inv($"# residual: {TimeText.FormatDuration(r).TrimStart('+')} (1.4826 × MAD over {c.Matches} matched events)"));
+        if (c.ResidualNs is { } r)
+            w.WriteLine(Inv($"# residual: {TimeText.FormatDuration(r).TrimStart('+')} ({c.ResidualBasis ?? Inv($"1.4826 × MAD over {c.Matches} matched events")})"));
+        foreach (var pc in c.Printed)
+            w.WriteLine(Inv($"# wall-clock text: {pc.Count} {(pc.Kind == PrintedClockKind.Time ? "time()" : "strftime()")} lines{(pc.HasDate ? "" : " without a date")}, offset {(pc.Consistent ? "interval" : "readings disagree by")} {Math.Abs(pc.HighNs - pc.LowNs)} ns"));
         if (TimeRange(p) is { } tr)
             w.WriteLine($"# utc range: {TimeText.FormatUtc(c.ToUtc(tr.First)!.Value)} – {TimeText.FormatUtc(c.ToUtc(tr.Last)!.Value)}");
     }
@@ -96,7 +99,23 @@ public static partial class Commands
         if (c.AlignedBy is not null) j.WriteString("derivedBy", c.AlignedBy);
         if (c.OffsetToUtcNs is { } off) j.WriteNumber("offsetToUtcNs", off);
         if (c.Drift != 0) { j.WriteNumber("drift", c.Drift); j.WriteNumber("pivotNs", c.PivotNs); }
-        if (c.ResidualNs is { } r) { j.WriteNumber("residualNs", r); j.WriteNumber("matches", c.Matches); }
+        if (c.ResidualNs is { } r) { j.WriteNumber("residualNs", r); j.WriteNumber("matches", c.Matches); if (c.ResidualBasis is not null) j.WriteString("residualBasis", c.ResidualBasis); }
+        if (c.Printed.Count > 0)
+        {
+            j.WriteStartArray("wallClockText");
+            foreach (var pc in c.Printed)
+            {
+                j.WriteStartObject();
+                j.WriteString("kind", pc.Kind == PrintedClockKind.Time ? "time" : "strftime");
+                j.WriteBoolean("hasDate", pc.HasDate);
+                j.WriteNumber("lines", pc.Count);
+                j.WriteNumber("offsetLowNs", pc.LowNs);
+                j.WriteNumber("offsetHighNs", pc.HighNs);
+                j.WriteNumber("resolutionNs", pc.ResolutionNs);
+                j.WriteEndObject();
+            }
+            j.WriteEndArray();
+        }
         if (c.Window is { } w) { j.WriteNumber("windowStartUtcNs", w.StartUtcNs); j.WriteNumber("windowDurationNs", w.DurationNs); }
         if (TimeRange(p) is { } tr)
         {

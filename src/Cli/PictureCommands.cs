@@ -64,7 +64,7 @@ public static partial class Commands
             // clock. A drifting clock is placed by its offset at the pivot (drifts are ppm: microseconds over a capture).
             Placement = profiles.All(p => p.Clock.IsAligned)
                 ? p => new SourcePlacement(p.Clock.OffsetToUtcNs!.Value, p.Clock.AlignedBy ?? p.Clock.Derivation.ToString(), true,
-                    p.Clock.ResidualNs is { } r ? FormattableString.Invariant($"{r / 1000:0.0} µs ({p.Clock.Matches} matched events)") : null)
+                    p.Clock.ResidualNs is { } r ? FormattableString.Invariant($"{r / 1000:0.0} µs ({p.Clock.ResidualBasis ?? FormattableString.Invariant($"{p.Clock.Matches} matched events")})") : null)
                 : null,
         };
         HtmlResult result;

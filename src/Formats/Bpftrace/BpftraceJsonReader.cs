@@ -69,7 +69,7 @@ public static class BpftraceJsonReader
                         if (l.Length > 0) b.Line(l, offset);
                     break;
                 case "time":
-                    b.Time();
+                    b.Time(data.ValueKind == JsonValueKind.String ? data.GetString()! : "");
                     break;
                 case "map" or "hist" or "stats":
                     Maps(type, data, path, offset, b);

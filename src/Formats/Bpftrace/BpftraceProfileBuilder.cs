@@ -20,6 +20,8 @@ public sealed class BpftraceProfileBuilder
     public const string UntimedCounter = "bpftrace: printf lines without a timestamp";
     /// <summary>Diagnostics counter: time() lines.</summary>
     public const string TimeCounter = "bpftrace: time() lines";
+    /// <summary>Diagnostics counter: timestamped lines that also print wall-clock text (strftime() of their nsecs), clock anchors.</summary>
+    public const string StrftimeCounter = "bpftrace: lines with wall-clock text (strftime)";
     /// <summary>Diagnostics counter: JSON objects of a type this reader does not know.</summary>
     public const string UnknownTypeCounter = "bpftrace: unknown JSON types";
     /// <summary>Diagnostics counter: other messages (cat, join, system, helper errors, warnings).</summary>
@@ -78,16 +80,72 @@ public sealed class BpftraceProfileBuilder
         _entries.Add(entry);
     }
 
-    /// <summary>Records a printf line (or a line nothing else claimed): a timeline mark when it carries a timestamp, counted otherwise.</summary>
+    /// <summary>
+    /// Records a printf line (or a line nothing else claimed): a timeline mark when it carries a timestamp (and a clock anchor when
+    /// it also prints wall-clock text, strftime() of that timestamp), a time() line when it is wall-clock text alone, counted otherwise.
+    /// </summary>
     public void Line(string text, long offset)
     {
-        if (TryMark(text, out var mark)) { Profile.Marks.Add(mark); return; }
-        if (IsClockTime(text)) { Profile.Diagnostics.Count(TimeCounter); return; }
+        if (TryMark(text, out var mark))
+        {
+            Profile.Marks.Add(mark);
+            MarkTime(mark.Time);
+            // the wall-clock text after the timestamp column: strftime() of (we take it) the same nsecs
+            var rest = text.AsSpan();
+            var skip = LeadingNumberEnd(rest);
+            if (WallClockText.TryFind(rest[skip..], out var w))
+            {
+                Printed(PrintedClockKind.Strftime, w.HasDate).Add(mark.Time, w.WallNs, w.ResolutionNs, w.ZoneGiven, Shorten(text.TrimEnd('\n')));
+                Profile.Diagnostics.Count(StrftimeCounter);
+            }
+            return;
+        }
+        if (WallClockText.TryWhole(text, out var t)) { TimeLine(t, text); return; }
         Profile.Diagnostics.Report(UntimedCounter, "printf line without a timestamp: " + Shorten(text), offset);
     }
 
-    /// <summary>Counts a time() line.</summary>
-    public void Time() => Profile.Diagnostics.Count(TimeCounter);
+    /// <summary>Records a time() line (JSON output's <c>"type": "time"</c>): a clock anchor to ±1 s when its text is a wall-clock time, counted always.</summary>
+    public void Time(string text)
+    {
+        if (WallClockText.TryWhole(text, out var t)) TimeLine(t, text);
+        else Profile.Diagnostics.Count(TimeCounter);
+    }
+
+    private long _lastMarkTime = SampleTable.NoTime;
+    private readonly List<(WallClockText Text, string Line)> _pendingTime = [];
+    // time() lines before the first timestamped line wait for it; more than this many are only counted (a bound on memory).
+    private const int MaxPendingTime = 1024;
+
+    private void TimeLine(in WallClockText t, string text)
+    {
+        Profile.Diagnostics.Count(TimeCounter);
+        // time() prints the wall clock when user space handles the event; the nearest source time is the line printed before it
+        if (_lastMarkTime != SampleTable.NoTime) Printed(PrintedClockKind.Time, t.HasDate).Add(_lastMarkTime, t.WallNs, t.ResolutionNs, t.ZoneGiven, text.TrimEnd('\n'));
+        else if (_pendingTime.Count < MaxPendingTime) _pendingTime.Add((t, text.TrimEnd('\n')));
+    }
+
+    private void MarkTime(long time)
+    {
+        _lastMarkTime = time;
+        if (_pendingTime.Count == 0) return;
+        foreach (var (t, line) in _pendingTime) Printed(PrintedClockKind.Time, t.HasDate).Add(time, t.WallNs, t.ResolutionNs, t.ZoneGiven, line);
+        _pendingTime.Clear();
+    }
+
+    private PrintedClock Printed(PrintedClockKind kind, bool hasDate)
+    {
+        foreach (var pc in Profile.Clock.Printed) if (pc.Kind == kind && pc.HasDate == hasDate) return pc;
+        var n = new PrintedClock { Kind = kind, HasDate = hasDate };
+        Profile.Clock.Printed.Add(n);
+        return n;
+    }
+
+    private static int LeadingNumberEnd(ReadOnlySpan<char> s)
+    {
+        var i = 0;
+        while (i < s.Length && s[i] is >= '0' and <= '9') i++;
+        return i;
+    }
 
     private bool TryMark(string text, out Mark mark)
     {
@@ -124,11 +182,6 @@ public sealed class BpftraceProfileBuilder
 
     private static int? Int(Group g)
         => g.Success && int.TryParse(g.ValueSpan, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : null;
-
-    /// <summary>True for a line like "17:09:18" (time()'s default format).</summary>
-    private static bool IsClockTime(string s)
-        => s.Length == 8 && s[2] == ':' && s[5] == ':' && BpftraceSyntax.IsDigits(s.AsSpan(0, 2))
-           && BpftraceSyntax.IsDigits(s.AsSpan(3, 2)) && BpftraceSyntax.IsDigits(s.AsSpan(6, 2));
 
     private static string Shorten(string s) => s.Length <= 80 ? s : s[..80] + "…";
 

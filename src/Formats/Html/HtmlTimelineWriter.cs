@@ -36,19 +36,34 @@ public static class HtmlTimelineWriter
         var result = new HtmlResult();
         var place = options.Placement ?? SourcePlacement.OwnClock;
 
-        // ---- fold every source once, remembering which line (and weight) each sample went to ----
-        var perSource = new List<(Profile P, SourcePlacement Place, List<KeyValuePair<string, UInt128>> Lines, SampleAttribution Att)>();
-        var allLines = new Dictionary<string, int>(StringComparer.Ordinal);
+        // ---- fold every source once (as UTF-8: no string per line), remembering which line (and weight) each sample went to ----
+        var perSource = new List<(Profile P, SourcePlacement Place, SampleAttribution Att)>();
+        var folded = new List<FoldedLines>();
+        var lineCount = 0;
         foreach (var p in profiles)
         {
             var att = new SampleAttribution();
-            var lines = FoldedWriter.Collapse(p, FoldedFor(p, options.Folded), out _, false, att);
-            perSource.Add((p, place(p), lines, att));
-            foreach (var l in lines) allLines.TryAdd(l.Key, 0);
+            var lines = FoldedWriter.CollapseUtf8(p, FoldedFor(p, options.Folded), out _, false, att);
+            perSource.Add((p, place(p), att));
+            folded.Add(lines);
+            lineCount += lines.Count;
         }
-        var sorted = allLines.Keys.ToList();
-        sorted.Sort(Utf8Order.Compare);
-        var tree = FlameTree.FromLines(sorted.Select(s => new KeyValuePair<string, UInt128>(s, 0)));
+        // every source's lines in one UTF-8 byte order (each source's are sorted already; equal texts end at one node)
+        var refs = new (int Source, int Line)[lineCount];
+        var r0 = 0;
+        for (var s = 0; s < folded.Count; s++)
+            for (var i = 0; i < folded[s].Count; i++) refs[r0++] = (s, i);
+        if (folded.Count > 1) Array.Sort(refs, (a, b) => folded[a.Source].Text(a.Line).SequenceCompareTo(folded[b.Source].Text(b.Line)));
+        var bound = 0L;
+        foreach (var f in folded) bound += FlameTree.NodeBound(f);
+        var tree = new FlameTree((int)Math.Min(bound, Array.MaxLength / 32));
+        var nodesOfLines = new List<int[]>();
+        foreach (var f in folded) nodesOfLines.Add(new int[f.Count]);
+        var chars = Array.Empty<char>();
+        foreach (var (s, i) in refs) nodesOfLines[s][i] = tree.AddUtf8(folded[s].Text(i), 0, ref chars);
+        // from here on a line is its node: the line texts (the bulk of the memory) can go
+        folded.Clear();
+        refs = [];
         // pre-order ids (parents before children, siblings in first-seen order) so the page lays frames out in one scan
         var pre = new int[tree.Count];
         var order = new List<int>(tree.Count);
@@ -64,24 +79,13 @@ public static class HtmlTimelineWriter
             for (var c = tree.FirstChild(n); c >= 0; c = tree.NextSibling(c)) kids.Add(c);
             for (var k = kids.Count - 1; k >= 0; k--) dfs.Push(kids[k]);
         }
-        foreach (var s in sorted) allLines[s] = pre[tree.Find(s)];
-        // from here on a line is its node: the line texts (the bulk of the memory) can go
-        var nodesOfLines = new List<int[]>();
-        for (var s = 0; s < perSource.Count; s++)
-        {
-            var lines = perSource[s].Lines;
-            var nodeOfLine = new int[lines.Count];
-            for (var i = 0; i < lines.Count; i++) nodeOfLine[i] = allLines[lines[i].Key];
-            nodesOfLines.Add(nodeOfLine);
-            lines.Clear();
-        }
-        allLines.Clear();
-        sorted.Clear();
+        foreach (var nodeOfLine in nodesOfLines)
+            for (var i = 0; i < nodeOfLine.Length; i++) nodeOfLine[i] = pre[nodeOfLine[i]];
 
         // ---- the axis: earliest and latest placed time of samples, marks and windows ----
         long t0 = long.MaxValue, t1 = long.MinValue;
         void See(long t) { if (t < t0) t0 = t; if (t > t1) t1 = t; }
-        foreach (var (p, pl, _, att) in perSource)
+        foreach (var (p, pl, att) in perSource)
         {
             for (var k = 0; k < att.Count; k++)
                 if (p.Samples.Time(att.Sample(k)) is var t && t != SampleTable.NoTime) See(pl.ToAxis(t));
@@ -107,7 +111,7 @@ public static class HtmlTimelineWriter
         }
         for (var s = 0; s < perSource.Count; s++)
         {
-            var (p, pl, _, att) = perSource[s];
+            var (p, pl, att) = perSource[s];
             var nodeOfLine = nodesOfLines[s];
             for (var k = 0; k < att.Count; k++)
             {
@@ -164,7 +168,7 @@ public static class HtmlTimelineWriter
         w0.Write(FormattableString.Invariant($"; {buckets} buckets of {bucketNs} ns.</p>\n"));
         // the alignment facts
         w0.Write("<table id=\"facts\"><thead><tr><th>source</th><th>format</th><th>clock</th><th>placed</th><th>offset (ns)</th><th>residual</th><th>samples</th><th>marks</th><th>first time (source clock, ns)</th></tr></thead><tbody>\n");
-        foreach (var (p, pl, _, att) in perSource)
+        foreach (var (p, pl, att) in perSource)
         {
             var earliest = EarliestTime(p);
             w0.Write("<tr class=\"fact\" data-source=\"");
@@ -215,6 +219,7 @@ public static class HtmlTimelineWriter
     {
         // JSON straight into the page; the default encoder escapes '<', '>' and '&', so no text can close the script element
         var ms = new MemoryStream();
+        var drain = new Drainer(output);
         var cells = 0L;
         var colors = new FrameColors();
         foreach (var p in profiles) colors.Learn(p);
@@ -231,14 +236,19 @@ public static class HtmlTimelineWriter
             var nameList = new List<string>();
             // parents as distances back in pre-order (mostly 1: the previous node), which keeps the page small
             j.WriteStartArray("parentBack");
-            for (var k = 0; k < order.Count; k++) j.WriteNumberValue(tree.Parent(order[k]) < 0 ? 0 : k - pre[tree.Parent(order[k])]);
+            for (var k = 0; k < order.Count; k++)
+            {
+                j.WriteNumberValue(tree.Parent(order[k]) < 0 ? 0 : k - pre[tree.Parent(order[k])]);
+                if ((k & 0xFFF) == 0 && j.BytesPending + ms.Length > 1 << 20) { j.Flush(); drain.Write(ms); }
+            }
             j.WriteEndArray();
             j.WriteStartArray("name");
-            foreach (var n in order)
+            for (var k = 0; k < order.Count; k++)
             {
-                var name = tree.Name(n);
+                var name = tree.Name(order[k]);
                 if (!names.TryGetValue(name, out var id)) { id = nameList.Count; names[name] = id; nameList.Add(name); }
                 j.WriteNumberValue(id);
+                if ((k & 0xFFF) == 0 && j.BytesPending + ms.Length > 1 << 20) { j.Flush(); drain.Write(ms); }
             }
             j.WriteEndArray();
             j.WriteStartArray("names");
@@ -286,7 +296,7 @@ public static class HtmlTimelineWriter
                 foreach (var (b, (count, name)) in lane.Marks.OrderBy(kv => kv.Key)) { j.WriteNumberValue(b); j.WriteNumberValue(count); j.WriteStringValue(name); }
                 j.WriteEndArray();
                 j.WriteEndObject();
-                if (ms.Length > 1 << 20) { j.Flush(); Drain(ms, output); }
+                if (j.BytesPending + ms.Length > 1 << 20) { j.Flush(); drain.Write(ms); }
             }
             j.WriteEndArray();
             j.WriteStartArray("sources");
@@ -302,7 +312,8 @@ public static class HtmlTimelineWriter
             j.WriteEndArray();
             j.WriteEndObject();
         }
-        Drain(ms, output);
+        drain.Write(ms);
+        drain.Finish();
         return cells;
     }
 
@@ -312,10 +323,29 @@ public static class HtmlTimelineWriter
         else j.WriteNumberValue((double)w);
     }
 
-    private static void Drain(MemoryStream ms, TextWriter output)
+    /// <summary>Moves the JSON bytes gathered in a memory stream to the page's text writer through one reused char buffer.</summary>
+    private sealed class Drainer(TextWriter output)
     {
-        output.Write(Encoding.UTF8.GetString(ms.GetBuffer(), 0, (int)ms.Length));
-        ms.SetLength(0);
+        private readonly Decoder _decoder = new UTF8Encoding(false).GetDecoder();
+        private readonly char[] _chars = new char[1 << 16];
+
+        public void Write(MemoryStream ms)
+        {
+            var bytes = ms.GetBuffer().AsSpan(0, (int)ms.Length);
+            while (!bytes.IsEmpty)
+            {
+                _decoder.Convert(bytes, _chars, flush: false, out var used, out var made, out _);
+                output.Write(_chars, 0, made);
+                bytes = bytes[used..];
+            }
+            ms.SetLength(0);
+        }
+
+        public void Finish()
+        {
+            _decoder.Convert(ReadOnlySpan<byte>.Empty, _chars, flush: true, out _, out var made, out _);
+            if (made > 0) output.Write(_chars, 0, made);
+        }
     }
 
     /// <summary>The earliest timestamp of a source (samples, marks, or its window's start), in its own clock; null when it has none.</summary>

@@ -36,6 +36,11 @@ public enum ClockDerivation
     Estimated,
     /// <summary>A stated assumption (<c>--assume-clock</c>): the clock is taken to be another source's clock domain.</summary>
     Assumed,
+    /// <summary>
+    /// Wall-clock text the capture printed that pins it only up to a day or to whole seconds (bpftrace <c>strftime()</c> without
+    /// a date, <c>time()</c> lines); the day comes from other inputs. The last resort, after assumptions.
+    /// </summary>
+    PrintedTime,
 }
 
 /// <summary>A source's clock and, once aligned, how it maps onto UTC nanoseconds (utc = t + offset + drift·(t − pivot)).</summary>
@@ -61,6 +66,10 @@ public sealed class Clock
     public (long WallNs, long ClockNs)? Reference { get; set; }
     /// <summary>The wall-clock window the capture covers when it has no per-sample times (pprof time_nanos, duration_nanos), UTC ns.</summary>
     public (long StartUtcNs, long DurationNs)? Window { get; set; }
+    /// <summary>What <see cref="ResidualNs"/> measures, in words; null: the spread of an estimate (1.4826 × MAD over the matched events).</summary>
+    public string? ResidualBasis { get; set; }
+    /// <summary>Wall-clock text the capture printed beside its own times (bpftrace <c>strftime()</c>, <c>time()</c>), one summary per kind.</summary>
+    public List<PrintedClock> Printed { get; } = [];
 
     /// <summary>True once the clock maps onto UTC.</summary>
     public bool IsAligned => OffsetToUtcNs is not null;
@@ -87,7 +96,77 @@ public sealed class Clock
     public void CopyMappingFrom(Clock other)
     {
         OffsetToUtcNs = other.OffsetToUtcNs; Drift = other.Drift; PivotNs = other.PivotNs; AlignedBy = other.AlignedBy;
-        Derivation = other.Derivation; ResidualNs = other.ResidualNs; Matches = other.Matches;
+        Derivation = other.Derivation; ResidualNs = other.ResidualNs; Matches = other.Matches; ResidualBasis = other.ResidualBasis;
+    }
+}
+
+/// <summary>Kinds of wall-clock text a capture can print beside its own times.</summary>
+public enum PrintedClockKind
+{
+    /// <summary>bpftrace <c>strftime(FMT, nsecs)</c> on a line that also prints the same nsecs: the capture tool's own conversion.</summary>
+    Strftime,
+    /// <summary>bpftrace <c>time()</c>: the wall clock when user space printed the line, paired with the nsecs of the line before it.</summary>
+    Time,
+}
+
+/// <summary>
+/// A summary of wall-clock readings of one kind: every reading says utc = t + offset with offset in
+/// [wall − t, wall − t + resolution) (the text truncates); the summary keeps the intersection of those intervals, so it costs
+/// the same for ten lines as for a million. Without a date the wall time is the time of day and offsets are known modulo a
+/// day: they are unwrapped around the first reading.
+/// </summary>
+public sealed class PrintedClock
+{
+    /// <summary>Nanoseconds in a day (86,400 s; UTC days without leap seconds, as Unix time counts them).</summary>
+    public const long DayNs = 86_400_000_000_000;
+
+    /// <summary>Which kind of text.</summary>
+    public PrintedClockKind Kind { get; init; }
+    /// <summary>True when the text carries a date (the offsets are absolute); false: time of day only.</summary>
+    public bool HasDate { get; init; }
+    /// <summary>Readings summarised.</summary>
+    public int Count { get; private set; }
+    /// <summary>Largest lower bound of the offset (utc − source ns) over the readings.</summary>
+    public long LowNs { get; private set; }
+    /// <summary>Smallest upper bound of the offset over the readings.</summary>
+    public long HighNs { get; private set; }
+    /// <summary>The coarsest resolution of the text seen, ns (1,000 for bpftrace's <c>%f</c>, 10⁹ for whole seconds).</summary>
+    public long ResolutionNs { get; private set; }
+    /// <summary>Readings whose text named its zone (Z or ±hh:mm); the others are read as UTC.</summary>
+    public int WithZone { get; private set; }
+    /// <summary>The first reading's text, for reports.</summary>
+    public string? Example { get; private set; }
+
+    /// <summary>True when the intervals of all readings overlap.</summary>
+    public bool Consistent => LowNs <= HighNs;
+    /// <summary>The offset in the middle of the summarised interval (modulo a day without a date).</summary>
+    public long OffsetNs => LowNs + (HighNs - LowNs) / 2;
+    /// <summary>Half the width of the interval (or half the disagreement when the readings do not overlap), ns.</summary>
+    public long HalfWidthNs => Math.Abs(HighNs - LowNs) / 2;
+
+    /// <summary>Adds one reading: the source time <paramref name="sourceNs"/> printed as <paramref name="wallNs"/> (Unix ns, or ns since midnight without a date), truncated to <paramref name="resolutionNs"/>.</summary>
+    public void Add(long sourceNs, long wallNs, long resolutionNs, bool zoneGiven, string text)
+    {
+        var lo = wallNs - sourceNs;
+        if (Count == 0)
+        {
+            LowNs = lo; HighNs = lo + resolutionNs; ResolutionNs = resolutionNs; Example = text;
+        }
+        else
+        {
+            if (!HasDate)
+            {
+                // unwrap around the first reading: the nearest whole-day shift
+                var d = lo - LowNs;
+                d -= (long)Math.Round(d / (double)DayNs) * DayNs;
+                lo = LowNs + d;
+            }
+            LowNs = Math.Max(LowNs, lo);
+            HighNs = Math.Min(HighNs, lo + resolutionNs);
+            ResolutionNs = Math.Max(ResolutionNs, resolutionNs);
+        }
+        Count++;
+        if (zoneGiven) WithZone++;
     }
 }
 

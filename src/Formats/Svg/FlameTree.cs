@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using System.Text;
+using Stackweave.Formats.Folded;
 
 namespace Stackweave.Formats.Svg;
 
@@ -9,20 +11,45 @@ namespace Stackweave.Formats.Svg;
 /// </summary>
 public sealed class FlameTree
 {
-    private readonly List<int> _parent = [-1];
-    private readonly List<int> _name = [0];
-    private readonly List<int> _depth = [0];
-    private readonly List<UInt128> _total = [0];
+    private readonly List<int> _parent;
+    private readonly List<int> _name;
+    private readonly List<int> _depth;
+    private readonly List<UInt128> _total;
     private readonly List<UInt128> _base = [];      // differential trees only
     private readonly List<Int128> _selfDelta = [];  // differential trees only
-    private readonly List<int> _firstChild = [-1];
-    private readonly List<int> _lastChild = [-1];
-    private readonly List<int> _next = [-1];
+    private readonly List<int> _firstChild;
+    private readonly List<int> _lastChild;
+    private readonly List<int> _next;
     // children by (parent, name id) packed in a long; names interned once (looked up by span, no substring per frame)
-    private readonly Dictionary<long, int> _children = [];
+    private readonly Dictionary<long, int> _children;
     private readonly List<string> _names = ["all"];
     private readonly Dictionary<string, int> _nameIds = new(StringComparer.Ordinal) { ["all"] = 0 };
     private bool _differential;
+
+    /// <summary>An empty tree (the root alone).</summary>
+    public FlameTree() : this(0) { }
+
+    /// <summary>An empty tree with room for <paramref name="capacity"/> nodes besides the root (an upper bound spares the regrowth of every column).</summary>
+    public FlameTree(int capacity)
+    {
+        capacity = Math.Max(0, capacity) + 1;
+        _parent = new(capacity) { -1 };
+        _name = new(capacity) { 0 };
+        _depth = new(capacity) { 0 };
+        _total = new(capacity) { 0 };
+        _firstChild = new(capacity) { -1 };
+        _lastChild = new(capacity) { -1 };
+        _next = new(capacity) { -1 };
+        _children = new(capacity);
+    }
+
+    /// <summary>The most nodes the lines can make besides the root: their frames counted one by one (shared prefixes make fewer).</summary>
+    internal static int NodeBound(FoldedLines lines)
+    {
+        long n = 0;
+        for (var i = 0; i < lines.Count; i++) n += lines.Text(i).Count((byte)';') + 1;
+        return (int)Math.Min(n, Array.MaxLength / 32);
+    }
 
     /// <summary>Number of nodes, the root included.</summary>
     public int Count => _parent.Count;
@@ -53,6 +80,28 @@ public sealed class FlameTree
         var t = new FlameTree();
         foreach (var (stack, count) in lines) t.Add(stack, count, 0, differential: false);
         return t;
+    }
+
+    /// <summary>
+    /// Builds the tree of folded lines held as UTF-8 (<see cref="FoldedWriter.CollapseUtf8"/>): each line is decoded into one
+    /// reused buffer, so no string per line is made (only the distinct frame names become strings). Same tree as
+    /// <see cref="FromLines"/> on the same lines as strings.
+    /// </summary>
+    internal static FlameTree FromUtf8(FoldedLines lines)
+    {
+        var t = new FlameTree(NodeBound(lines));
+        var buffer = Array.Empty<char>();
+        for (var i = 0; i < lines.Count; i++) t.AddUtf8(lines.Text(i), lines.Sum(i), ref buffer);
+        return t;
+    }
+
+    /// <summary>Adds one folded line given as UTF-8 and returns the node it ends at; <paramref name="buffer"/> is reused (and grown) for the decoded text.</summary>
+    internal int AddUtf8(ReadOnlySpan<byte> stack, UInt128 count, ref char[] buffer)
+    {
+        var max = Encoding.UTF8.GetMaxCharCount(stack.Length);
+        if (max > buffer.Length) buffer = new char[Math.Max(max, buffer.Length * 2)];
+        var n = Encoding.UTF8.GetChars(stack, buffer);
+        return Add(buffer.AsSpan(0, n), count, 0, differential: false);
     }
 
     /// <summary>
@@ -100,12 +149,12 @@ public sealed class FlameTree
         return node;
     }
 
-    private void Add(string stack, UInt128 count, UInt128 baseCount, bool differential)
+    private int Add(ReadOnlySpan<char> stack, UInt128 count, UInt128 baseCount, bool differential)
     {
         var node = 0;
         _total[0] += count;
         if (differential) _base[0] += baseCount;
-        var rest = stack.AsSpan();
+        var rest = stack;
         var lookup = _nameIds.GetAlternateLookup<ReadOnlySpan<char>>();
         while (true)
         {
@@ -131,6 +180,7 @@ public sealed class FlameTree
             var a = (UInt128)(d < 0 ? -d : d);
             if (a > MaxLineDelta) MaxLineDelta = a;
         }
+        return node;
     }
 
     private static long Key(int parent, int nameId) => ((long)parent << 32) | (uint)nameId;

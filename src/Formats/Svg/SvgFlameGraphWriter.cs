@@ -27,12 +27,14 @@ public static class SvgFlameGraphWriter
     /// <summary>Folds <paramref name="profile"/> (diffed against <paramref name="baseProfile"/> when given) and writes its flame graph.</summary>
     public static SvgResult Write(Profile profile, TextWriter output, SvgOptions options, Profile? baseProfile = null)
     {
-        var lines = FoldedWriter.Collapse(profile, options.Folded, out var folded);
+        FoldedResult folded;
         var colors = new FrameColors(profile);
         FlameTree tree;
-        if (baseProfile is null) tree = FlameTree.FromLines(lines);
+        // the frame tree straight from the folded lines' UTF-8 (no string per line); a differential graph matches lines by text
+        if (baseProfile is null) tree = FlameTree.FromUtf8(FoldedWriter.CollapseUtf8(profile, options.Folded, out folded, forceTextPath: false));
         else
         {
+            var lines = FoldedWriter.Collapse(profile, options.Folded, out folded);
             var baseLines = FoldedWriter.Collapse(baseProfile, options.Folded, out _);
             colors.Learn(baseProfile);
             tree = FlameTree.FromDiff(lines, baseLines);

@@ -27,7 +27,9 @@ public sealed record ClockNote(string File, bool Warning, string Text);
 /// The AlignClocks pass: maps each profile's clock onto UTC ns, in this order of trust: (a) a reference the capture recorded
 /// (perf CLOCK_DATA, perf script tod) or wall-clock times (pprof time_nanos, perf -k CLOCK_REALTIME); (b) user anchors and
 /// offsets; (c) estimation from events an already placed source also saw (tracepoint samples, bpftrace printf lines:
-/// matched by tid and event name); (d) stated assumptions (another placed input with the assumed clock lends its mapping).
+/// matched by tid and event name); (d) stated assumptions (another placed input with the assumed clock lends its mapping);
+/// (e) wall-clock text that pins a clock only up to a day or a second (bpftrace strftime() without a date, time() lines), the
+/// day taken from a placed input. Dated bpftrace strftime() text beside its nsecs counts as a reference the capture recorded (a).
 /// A source nothing places keeps its own axis and gets a warning. Results are stored in each <see cref="Profile.Clock"/>.
 /// </summary>
 public static class ClockAligner
@@ -61,6 +63,12 @@ public static class ClockAligner
                     ? $"CLOCK_DATA ({DomainName(c.Domain)} read with CLOCK_REALTIME by perf)" : "wall-clock column (perf script tod)");
                 if (anchor is not null) notes.Add(new(name, false, "--anchor not used: the capture's own clock reference places it (--ignore-clock-data to prefer the anchor)"));
             }
+            else if (!ignore.Contains(i) && PrintedAnchors.Exact(c, out var printedWhy) is { } pa)
+            {
+                Set(c, pa.OffsetNs, ClockDerivation.CaptureReference, pa.Text);
+                c.ResidualNs = pa.ResidualNs; c.Matches = pa.Readings; c.ResidualBasis = pa.ResidualBasis;
+                if (anchor is not null) notes.Add(new(name, false, "--anchor not used: the capture's own wall-clock text places it (--ignore-clock-data to prefer the anchor)"));
+            }
             else if (c.Domain == ClockDomain.Realtime && c.Derivation != ClockDerivation.CaptureReference)
             {
                 if (anchor is not null) Set(c, anchor.UtcNs - anchor.SourceNs, ClockDerivation.Anchor, "user anchor " + TimeText.FormatUtc(anchor.UtcNs));
@@ -69,6 +77,8 @@ public static class ClockAligner
             else if (anchor is not null)
                 Set(c, anchor.UtcNs - anchor.SourceNs, ClockDerivation.Anchor, "user anchor " + TimeText.FormatUtc(anchor.UtcNs));
             else if (c.Derivation is not ClockDerivation.None && c.OffsetToUtcNs is null) Clear(c);
+            if (!ignore.Contains(i) && c.Derivation != ClockDerivation.CaptureReference && PrintedAnchors.Exact(c, out var refused) is null && refused is not null)
+                notes.Add(new(name, true, "wall-clock text not used: " + refused));
         }
         foreach (var (i, ns) in offsets)
         {
@@ -127,6 +137,7 @@ public static class ClockAligner
                 c.Drift = (1 + best.Drift) * (1 + rc.Drift) - 1;
                 c.Derivation = ClockDerivation.Estimated;
                 c.ResidualNs = best.ResidualNs;
+                c.ResidualBasis = null;
                 c.Matches = best.Matches;
                 c.AlignedBy = FormattableString.Invariant($"estimated from {best.Matches} events shared with {profiles[bestRef].Source.File}: offset {TimeText.FormatDuration(best.OffsetNs)} to its clock")
                     + (best.Drift != 0 ? FormattableString.Invariant($", drift {best.Drift * 1e9:0.#} ppb") : "")
@@ -174,6 +185,21 @@ public static class ClockAligner
             c.AlignedBy = $"assumed {DomainName(domain)} (--assume-clock; recorded as {DomainName(was)}), mapped as {profiles[lender].Source.File}";
         }
 
+        // (e) wall-clock text that pins the clock only up to a day or a second (bpftrace strftime() without a date, time()).
+        for (var i = 0; i < profiles.Count; i++)
+        {
+            var p = profiles[i];
+            if (p.Clock.IsAligned || !PrintedAnchors.HasWeakText(p.Clock)) continue;
+            var (hint, hintText) = DayHint(profiles, i);
+            if (PrintedAnchors.Dated(p.Clock, hint, hintText, out var weakWhy) is { } pa)
+            {
+                Set(p.Clock, pa.OffsetNs, ClockDerivation.PrintedTime, pa.Text);
+                p.Clock.ResidualNs = pa.ResidualNs; p.Clock.Matches = pa.Readings; p.Clock.ResidualBasis = pa.ResidualBasis;
+                failures.Remove(i);
+            }
+            else if (weakWhy is not null) failures[i] = (failures.TryGetValue(i, out var f0) ? f0 + "; " : "") + "wall-clock text: " + weakWhy;
+        }
+
         for (var i = 0; i < profiles.Count; i++)
         {
             var p = profiles[i];
@@ -213,6 +239,42 @@ public static class ClockAligner
         _ => "unknown",
     };
 
+    /// <summary>
+    /// For text without a date: the offset (utc − source ns) that would put the middle of profile <paramref name="i"/>'s times at the
+    /// middle of the first placed input's UTC span (its times, or a pprof window); the text's own offset is moved by whole days to
+    /// the nearest of it.
+    /// </summary>
+    private static (long? Offset, string? From) DayHint(IReadOnlyList<Profile> profiles, int i)
+    {
+        if (Range(profiles[i]) is not { } own) return (null, null);
+        var mid = own.First + (own.Last - own.First) / 2;
+        for (var j = 0; j < profiles.Count; j++)
+        {
+            var o = profiles[j];
+            if (j == i || !o.Clock.IsAligned || o.Clock.Derivation == ClockDerivation.PrintedTime) continue;
+            long utcMid;
+            if (Range(o) is { } r) utcMid = o.Clock.ToUtc(r.First + (r.Last - r.First) / 2)!.Value;
+            else if (o.Clock.Window is { } w) utcMid = w.StartUtcNs + w.DurationNs / 2;
+            else continue;
+            return (utcMid - mid, "placed input " + o.Source.File);
+        }
+        return (null, null);
+    }
+
+    private static (long First, long Last)? Range(Profile p)
+    {
+        long first = long.MaxValue, last = long.MinValue;
+        for (var k = 0; k < p.Samples.Count; k++)
+        {
+            var t = p.Samples.Time(k);
+            if (t == SampleTable.NoTime) continue;
+            first = Math.Min(first, t); last = Math.Max(last, t);
+        }
+        foreach (var m in p.Marks)
+            if (m.Time != SampleTable.NoTime) { first = Math.Min(first, m.Time); last = Math.Max(last, m.Time); }
+        return first <= last ? (first, last) : null;
+    }
+
     private static TimedEvent[] Keyless(List<TimedEvent> events)
     {
         var r = new TimedEvent[events.Count];
@@ -229,12 +291,12 @@ public static class ClockAligner
 
     private static void Set(Formats.Model.Clock c, long offset, ClockDerivation how, string text)
     {
-        c.OffsetToUtcNs = offset; c.Drift = 0; c.PivotNs = 0; c.Derivation = how; c.AlignedBy = text; c.ResidualNs = null; c.Matches = 0;
+        c.OffsetToUtcNs = offset; c.Drift = 0; c.PivotNs = 0; c.Derivation = how; c.AlignedBy = text; c.ResidualNs = null; c.Matches = 0; c.ResidualBasis = null;
     }
 
     private static void Clear(Formats.Model.Clock c)
     {
-        c.OffsetToUtcNs = null; c.Drift = 0; c.PivotNs = 0; c.Derivation = ClockDerivation.None; c.AlignedBy = null; c.ResidualNs = null; c.Matches = 0;
+        c.OffsetToUtcNs = null; c.Drift = 0; c.PivotNs = 0; c.Derivation = ClockDerivation.None; c.AlignedBy = null; c.ResidualNs = null; c.Matches = 0; c.ResidualBasis = null;
     }
 }
 

@@ -30,8 +30,10 @@ public sealed class RequiresPictureBrowserFactAttribute : FactAttribute
 /// Check 5: every SVG and HTML output of the test captures opens as a file in Chromium with no console error and no
 /// network request; clicking a frame zooms it to the full width; a search highlights exactly the matching frames and
 /// reports their share of the folded weight; the page shows one lane per source and thread; brushing a window shows
-/// that window's totals, computed here from the model's sample times. A copy with an injected script error must fail
-/// the same checks. Screenshots stay in the test output folder (picture-artifacts/).
+/// that window's totals, equal to <c>stackweave convert --start/--end</c> (folded) on the brushed window rounded to the
+/// page's time buckets — on UTC for the aligned testdata/clock inputs, and for pages whose sources sit on their own clocks
+/// on the same axis through <c>--clock-offset</c> with the page's own placement of each input. A copy with an injected
+/// script error must fail the same checks. Screenshots stay in the test output folder (picture-artifacts/).
 /// </summary>
 public class PicturesBrowserTests
 {
@@ -47,12 +49,14 @@ public class PicturesBrowserTests
         new("diff-zstd-go-fp", ["go-fp/perf.data"], ["--min-width", "0", "--max-frames", "0", "--diff", RepoPaths.TestData("zstd", "perf.data")], @"sortish"),
     ];
 
-    private sealed record HtmlCase(string Name, string[] Inputs, double From, double To, string Search);
+    private sealed record HtmlCase(string Name, string[] Inputs, double From, double To, string Search, bool Utc);
 
     private static readonly HtmlCase[] s_html =
     [
-        new("perf-pprof-bpftrace", ["go-fp/perf.data", "pprof/cpu.pb.gz", "bpftrace/printf.txt"], 0.1, 0.45, @"main\."),
-        new("threads-system-wide", ["threads/perf.data", "system-wide/perf.data"], 0.3, 0.7, @"fib"),
+        new("perf-pprof-bpftrace", ["go-fp/perf.data", "pprof/cpu.pb.gz", "bpftrace/printf.txt"], 0.1, 0.45, @"main\.", false),
+        new("threads-system-wide", ["threads/perf.data", "system-wide/perf.data"], 0.3, 0.7, @"fib", false),
+        // perf (CLOCK_DATA), pprof (time_nanos) and bpftrace (estimated from the writes perf also saw): all on UTC
+        new("clock-utc", ["clock/perf.data", "clock/cpu.pb.gz", "clock/bpftrace.txt"], 0.3, 0.62, @"clockprobe|main\.", true),
     ];
 
     private static string Artifacts
@@ -208,28 +212,26 @@ public class PicturesBrowserTests
         }
         if (lanes.Any(l => !c.Inputs.Any(i => RepoPaths.TestData(i.Split('/')) == l.Source))) p.Add("a lane of an unknown source");
 
-        // the brushed window: the page's flame graph equals the window's totals computed from the model's sample times
+        // the brushed window: the page's flame graph equals `stackweave convert --start/--end` on the window rounded to its buckets
         if (!r.TryGetProperty("window", out var w)) return [.. p, "no window after brushing"];
         var startNs = long.Parse(w.GetProperty("startNs").GetString() ?? "-1", CultureInfo.InvariantCulture);
         var endNs = long.Parse(w.GetProperty("endNs").GetString() ?? "-1", CultureInfo.InvariantCulture);
         if (startNs <= 0 || endNs <= startNs) p.Add($"brush window {startNs}..{endNs} ns");
-        var lines = new List<(string Stack, decimal Count)>();
-        var whole = 0m;
-        foreach (var (prof, att, folded) in profiles)
-        {
-            var earliest = HtmlTimelineWriter.EarliestTime(prof) ?? 0;
-            var untimedIn = prof.StartTime is { } st && (st - earliest) <= endNs && st + prof.DurationNs - earliest >= startNs;
-            for (var k = 0; k < att.Count; k++)
-            {
-                if (att.Line(k) < 0) continue;
-                var t = prof.Samples.Time(att.Sample(k));
-                var weight = (decimal)att.Weight(k);
-                whole += weight;
-                // own-clock placement: each source's time relative to its earliest time (the page's default)
-                var inWindow = t == SampleTable.NoTime ? untimedIn : t - earliest >= startNs && t - earliest < endNs;
-                if (inWindow) lines.Add((folded[att.Line(k)].Key, weight));
-            }
-        }
+        var utcAxis = r.GetProperty("utcAxis").GetBoolean();
+        if (utcAxis != c.Utc) p.Add($"the page's axis is {(utcAxis ? "UTC" : "the sources' own clocks")}, want {(c.Utc ? "UTC" : "own clocks")}");
+        var axisStart = long.Parse(r.GetProperty("axisStartNs").GetString()!, CultureInfo.InvariantCulture);
+        var inputs = c.Inputs.Select(i => RepoPaths.TestData(i.Split('/'))).ToArray();
+        // a page on the sources' own clocks: each input placed where the page placed it (axis ns = source ns + offset)
+        var placement = new List<string>();
+        if (!utcAxis)
+            foreach (var f in r.GetProperty("facts").EnumerateArray())
+                placement.AddRange(["--clock-offset", f.GetProperty("source").GetString() + "=" + f.GetProperty("offsetNs").GetString()]);
+        var wholeRun = CliRunner.Run(["convert", .. inputs, "--format", "folded", .. Common, .. placement]);
+        var windowRun = CliRunner.Run(["convert", .. inputs, "--format", "folded", .. Common, .. placement,
+            "--start", (axisStart + startNs).ToString(CultureInfo.InvariantCulture), "--end", (axisStart + endNs).ToString(CultureInfo.InvariantCulture)]);
+        if (wholeRun.ExitCode != 0 || windowRun.ExitCode != 0) return [.. p, "stackweave convert failed: " + wholeRun.Stderr + windowRun.Stderr];
+        var whole = PictureFrames.ParseFolded(wholeRun.Stdout).Sum(l => l.Count);
+        var lines = PictureFrames.ParseFolded(windowRun.Stdout);
         var want = PictureFrames.PrefixWeights(lines);
         var frames = Frames(r.GetProperty("frames"));
         var before = Frames(r.GetProperty("before"));

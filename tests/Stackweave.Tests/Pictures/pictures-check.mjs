@@ -50,6 +50,12 @@ for (const job of jobs) {
     r.fullWidth = full;
     if (job.kind === 'html') {
       r.lanes = await page.evaluate(() => [...document.querySelectorAll('.lane')].map(l => ({ source: l.getAttribute('data-source'), thread: l.getAttribute('data-thread') })));
+      // the axis the page drew: its start (UTC ns when every source is placed on UTC, else 0 of the sources' own clocks) and
+      // each source's placement (axis ns = source ns + offset), as the page's data and its facts table give them
+      const axis = await page.evaluate(() => { const d = JSON.parse(document.getElementById('data').textContent); return { startNs: d.startNs, utc: d.utc }; });
+      r.axisStartNs = axis.startNs;
+      r.utcAxis = axis.utc;
+      r.facts = await page.evaluate(() => [...document.querySelectorAll('tr.fact')].map(tr => ({ source: tr.getAttribute('data-source'), offsetNs: tr.children[4].textContent })));
       r.before = await page.evaluate(readFrames);
       if (job.brush) {
         const box = await page.locator('#brush').boundingBox();
