@@ -29,6 +29,9 @@ plain=$root/fuzz/Stackweave.Fuzz/bin/Release/net10.0/Stackweave.Fuzz.dll
 
 # afl-fuzz runs dotnet, which has no AFL instrumentation of its own: SharpFuzz's fork server speaks the protocol.
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
+# afl-cmin refuses work directories under /tmp unless told (FUZZ_WORK may be there).
+export AFL_ALLOW_TMP=1
+dotnet_bin=$(command -v dotnet)
 # Memory cap: the GC heap of the harness is limited to 2 GiB (an allocation past it is an OutOfMemoryException, a
 # finding); AFL's own -m cannot be used, dotnet reserves far more address space than it uses.
 export DOTNET_GCHeapHardLimit=0x80000000
@@ -42,14 +45,14 @@ fuzz_one() {
   "$root/fuzz/seeds.sh" "$t" "$dir/in" "$plain"
   if [ -d "$root/fuzz/corpus/$t" ]; then cp "$root/fuzz/corpus/$t/"* "$dir/in/" 2>/dev/null || true; fi
   echo "== $t: fuzzing $seconds s from $(ls "$dir/in" | wc -l) seeds ($(date -u +%H:%M:%S) UTC)"
-  afl-fuzz -V "$seconds" -i "$dir/in" -o "$dir/out" -t "$timeout_ms" -m none -- dotnet "$dir/bin/Stackweave.Fuzz.dll" "$t" > "$dir/afl.log" 2>&1 || { tail -20 "$dir/afl.log"; return 1; }
+  afl-fuzz -V "$seconds" -i "$dir/in" -o "$dir/out" -t "$timeout_ms" -m none -- "$dotnet_bin" "$dir/bin/Stackweave.Fuzz.dll" "$t" > "$dir/afl.log" 2>&1 || { tail -20 "$dir/afl.log"; return 1; }
   local q=$dir/out/default
   mkdir -p "$root/fuzz/results/$t"
   cp "$q/fuzzer_stats" "$root/fuzz/results/$t/fuzzer_stats"
   grep -E '^(run_time|execs_done|execs_per_sec|corpus_count|saved_crashes|saved_hangs) ' "$q/fuzzer_stats"
   # Minimised corpus: the smallest set of queue entries with the same coverage.
   rm -rf "$dir/cmin"
-  if afl-cmin -i "$q/queue" -o "$dir/cmin" -t 5000 -m none -- dotnet "$dir/bin/Stackweave.Fuzz.dll" "$t" > "$dir/cmin.log" 2>&1; then
+  if afl-cmin -i "$q/queue" -o "$dir/cmin" -t 5000 -m none -- "$dotnet_bin" "$dir/bin/Stackweave.Fuzz.dll" "$t" > "$dir/cmin.log" 2>&1; then
     rm -rf "$root/fuzz/corpus/$t"; mkdir -p "$root/fuzz/corpus/$t"
     local i=0
     for f in "$dir/cmin/"*; do [ -f "$f" ] && [ "$(stat -c %s "$f")" -le 262144 ] && cp "$f" "$root/fuzz/corpus/$t/$(printf '%04d' $i)" && i=$((i+1)); done
