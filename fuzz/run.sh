@@ -38,6 +38,19 @@ export DOTNET_GCHeapHardLimit=0x80000000
 # A hang is an input that runs over 2 s (afl-fuzz -t 2000).
 timeout_ms=2000
 
+# Saves a minimised queue as fuzz/corpus/TARGET/: smallest files first, up to $FUZZ_CORPUS_BUDGET bytes (default
+# 640 KiB; the committed corpora replay in every test run and must stay small), none over 256 KiB.
+keep_corpus() {
+  local t=$1 from=$2 total=0 i=0 size f
+  local budget=${FUZZ_CORPUS_BUDGET:-655360}
+  rm -rf "$root/fuzz/corpus/$t"; mkdir -p "$root/fuzz/corpus/$t"
+  while read -r size f; do
+    [ "$size" -le 262144 ] && [ $((total + size)) -le "$budget" ] || continue
+    cp "$f" "$root/fuzz/corpus/$t/$(printf '%04d' $i)"; i=$((i+1)); total=$((total + size))
+  done < <(find "$from" -maxdepth 1 -type f -printf '%s %p\n' | sort -n)
+  echo "corpus: $i of $(find "$from" -maxdepth 1 -type f | wc -l) minimised files ($total bytes) in fuzz/corpus/$t"
+}
+
 fuzz_one() {
   local t=$1 dir=$work/$1
   rm -rf "$dir"; mkdir -p "$dir/in"
@@ -53,10 +66,7 @@ fuzz_one() {
   # Minimised corpus: the smallest set of queue entries with the same coverage.
   rm -rf "$dir/cmin"
   if afl-cmin -i "$q/queue" -o "$dir/cmin" -t 5000 -m none -- "$dotnet_bin" "$dir/bin/Stackweave.Fuzz.dll" "$t" > "$dir/cmin.log" 2>&1; then
-    rm -rf "$root/fuzz/corpus/$t"; mkdir -p "$root/fuzz/corpus/$t"
-    local i=0
-    for f in "$dir/cmin/"*; do [ -f "$f" ] && [ "$(stat -c %s "$f")" -le 262144 ] && cp "$f" "$root/fuzz/corpus/$t/$(printf '%04d' $i)" && i=$((i+1)); done
-    echo "corpus: $i files in fuzz/corpus/$t"
+    keep_corpus "$t" "$dir/cmin"
   else
     echo "afl-cmin failed (see $dir/cmin.log); corpus not updated"
   fi
