@@ -39,10 +39,10 @@ export DOTNET_GCHeapHardLimit=0x80000000
 timeout_ms=2000
 
 # Saves a minimised queue as fuzz/corpus/TARGET/: smallest files first, up to $FUZZ_CORPUS_BUDGET bytes (default
-# 640 KiB; the committed corpora replay in every test run and must stay small), none over 256 KiB.
+# 400 KiB; the committed corpora replay in every test run and must stay small, all together well under 5 MB), none over 256 KiB.
 keep_corpus() {
   local t=$1 from=$2 total=0 i=0 size f
-  local budget=${FUZZ_CORPUS_BUDGET:-655360}
+  local budget=${FUZZ_CORPUS_BUDGET:-409600}
   rm -rf "$root/fuzz/corpus/$t"; mkdir -p "$root/fuzz/corpus/$t"
   while read -r size f; do
     [ "$size" -le 262144 ] && [ $((total + size)) -le "$budget" ] || continue
