@@ -269,8 +269,10 @@ public sealed partial class PerfDataFile
         for (var i = 0; i < n; i++) t.ThreadSiblings[i] = c.HeaderString();
         Features.CpuTopology = t;
         // Optional per-CPU core/socket ids (perf ≥ 4.x), one per available CPU.
-        var cpus = (int)(Features.NrCpusAvailable ?? 0);
-        if (cpus == 0 || c.Remaining < cpus * 8L) return;
+        // nr_cpus_avail is untrusted: a value of 2^31 or more must not become a negative count.
+        var available = Features.NrCpusAvailable ?? 0;
+        if (available == 0 || (ulong)c.Remaining < available * 8UL) return;
+        var cpus = (int)available;
         t.Cpus = new (int, int)[cpus];
         for (var i = 0; i < cpus; i++) t.Cpus[i] = ((int)c.U32(), (int)c.U32());
         // Optional die information (perf ≥ 5.2).
