@@ -149,7 +149,9 @@ public static partial class Commands
                 if (p.Damage is { } d)
                 {
                     damaged = true;
-                    Stderr.WriteLine("stackweave: " + d.Message + " — wrote what was read before it (--salvage)");
+                    Stderr.WriteLine("stackweave: " + d.Message + (d is SkippedDamageException { ReadToEnd: true }
+                        ? " — skipped the damage and read on to the end (--salvage)"
+                        : " — wrote what was read before it (--salvage)"));
                 }
             }
             return damaged || Skipped.Count > 0 ? Partial : Ok;

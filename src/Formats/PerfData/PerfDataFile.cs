@@ -26,7 +26,7 @@ public sealed partial class PerfDataFile : IDisposable
     private readonly List<PerfRecordReader> _readers = [];
     private readonly List<IDisposable> _owned = [];
     private PerfZstdDecoder? _zstd;
-    private ulong _maxTime, _nextFlush;
+    private ulong _maxTime, _nextFlush, _minTime = ulong.MaxValue;
     private long _seq;
     private bool _useRounds = true;
     private int _readerIndex;
@@ -425,6 +425,7 @@ public sealed partial class PerfDataFile : IDisposable
     {
         while (_heap.TryDequeue(out var r, out _)) _ready.Enqueue(r);
         _done = true;
+        FinishSalvage();
     }
 
     private void Pump()
@@ -437,22 +438,34 @@ public sealed partial class PerfDataFile : IDisposable
             return;
         }
         var rd = _readers[_readerIndex];
+        if (_options.Salvage)
+        {
+            if (SalvageNext(rd, out var good, out var goodOffset)) { SalvageDispatch(good, goodOffset, rd); return; }
+            EndOfReader(rd);
+            return;
+        }
         if (!rd.Next(out var rec, out var offset))
         {
-            if (rd.EndsEarly)
-                throw new CaptureFormatException(rd.Path, rd.Position, FormattableString.Invariant($"a data section of {DataSize} bytes (input ends)"));
-            _readerIndex++;
-            // perf record --threads -z starts a zstd stream in every file of a perf.data/ directory (perf 6.1 zstd_init per data.N)
-            if (_readerIndex < _readers.Count && _zstd is { } zs)
-            {
-                if (zs.Pending > 0)
-                    Diagnostics.Report("perf.compressed_trailing_bytes", FormattableString.Invariant($"{zs.Pending} decompressed bytes left over at the end of {rd.Path}"));
-                zs.Dispose();
-                _zstd = null;
-            }
+            EndOfReader(rd);
             return;
         }
         Dispatch(rec, offset, false, rd.StreamIndex, rd);
+    }
+
+    private void EndOfReader(PerfRecordReader rd)
+    {
+        if (rd.EndsEarly)
+            throw new CaptureFormatException(rd.Path, rd.Position, FormattableString.Invariant($"a data section of {DataSize} bytes (input ends)"));
+        _readerIndex++;
+        // perf record --threads -z starts a zstd stream in every file of a perf.data/ directory (perf 6.1 zstd_init per data.N)
+        if (_readerIndex < _readers.Count && _zstd is { } zs)
+        {
+            if (zs.Pending > 0)
+                Diagnostics.Report("perf.compressed_trailing_bytes", FormattableString.Invariant($"{zs.Pending} decompressed bytes left over at the end of {rd.Path}"));
+            zs.Dispose();
+            _zstd = null;
+        }
+        _zstdBroken = false;
     }
 
     private void Count(uint type)
@@ -623,9 +636,9 @@ public sealed partial class PerfDataFile : IDisposable
                     data = rec[16..];
                     if (declared < (ulong)data.Length) data = data[..(int)declared];
                 }
-                _zstd ??= new PerfZstdDecoder(IsBigEndian, _options.Limits);
+                _zstd ??= new PerfZstdDecoder(IsBigEndian, _options.Limits) { Probe = _options.Salvage ? ProbeInner : null };
                 _innerStream = stream;
-                _innerHandler ??= (inner, dOff) => Dispatch(inner, dOff, true, _innerStream, null);
+                _innerHandler ??= _options.Salvage ? SalvageInner : (inner, dOff) => Dispatch(inner, dOff, true, _innerStream, null);
                 _zstd.Feed(data, rd?.Path ?? Path, offset, _innerHandler);
                 break;
             }
