@@ -36,6 +36,7 @@ public sealed partial class PerfDataFile : IDisposable
     private bool _tracingParsed;
     private readonly Lock _tracingLock = new();
     private DecompressedRecordHandler? _innerHandler;
+    private Stream? _spoolSource;
     private int _innerStream;
 
     private PerfDataFile(string path, ReadOptions options)
@@ -263,9 +264,19 @@ public sealed partial class PerfDataFile : IDisposable
             s = Spool(input, head[..16]);
             _owned.Add(s);
             baseOffset = 0;
+            _spoolSource = input;
+            SpoolTo(s, FileHeaderSize);
             s.Position = 16;
         }
         var fileLength = s.Length - baseOffset;
+        // A spooled (non-seekable, e.g. decompressed) input is copied only as far as the header's sections reach:
+        // bytes after the last section are never decompressed (a small bomb cannot make us spool gigabytes).
+        void Need(ulong offset, ulong size)
+        {
+            if (_spoolSource is null) return;
+            SpoolTo(s, offset > long.MaxValue || size > long.MaxValue - offset ? long.MaxValue : (long)(offset + size));
+            fileLength = s.Length;
+        }
         if (ReadFully(s, head[16..]) < FileHeaderSize - 16)
             throw new CaptureFormatException(Path, 16, FormattableString.Invariant($"a {FileHeaderSize}-byte perf_file_header (input ends at {fileLength})"));
         var h = new PerfSpan(head, IsBigEndian);
@@ -275,6 +286,7 @@ public sealed partial class PerfDataFile : IDisposable
 
         // attrs: perf_file_attr {attr (attr.size bytes), perf_file_section ids} × attrs.size / attr_size
         if (attrsSize > 0 && attrSize == 0) throw new CaptureFormatException(Path, 16, "a non-zero perf_file_header.attr_size");
+        Need(attrsOff, attrsSize);
         if (attrsOff > (ulong)fileLength || attrsSize > (ulong)fileLength - attrsOff)
             throw new CaptureFormatException(Path, 24, FormattableString.Invariant($"an attrs section within the file ({fileLength} bytes)"));
         var attrBytes = ReadAt(s, baseOffset, (long)attrsOff, (long)attrsSize);
@@ -292,6 +304,7 @@ public sealed partial class PerfDataFile : IDisposable
             var attr = ParseAttr(attrBytes.AsSpan(pos, (int)sz), IsBigEndian);
             var idsOff = new PerfSpan(attrBytes, IsBigEndian).U64(pos + (int)sz);
             var idsSize = new PerfSpan(attrBytes, IsBigEndian).U64(pos + (int)sz + 8);
+            Need(idsOff, idsSize);
             if (idsOff > (ulong)fileLength || idsSize > (ulong)fileLength - idsOff)
                 throw new CaptureFormatException(Path, at + sz, FormattableString.Invariant($"an attr id section within the file ({fileLength} bytes)"));
             var ids = ReadAt(s, baseOffset, (long)idsOff, (long)idsSize);
@@ -310,6 +323,7 @@ public sealed partial class PerfDataFile : IDisposable
         DataOffset = (long)Math.Min(dataOff, long.MaxValue);
         DataSize = (long)Math.Min(dataSize, long.MaxValue);
         var dataEndsEarly = false;
+        Need(dataOff, dataSize);
         if (dataOff > (ulong)fileLength || dataSize > (ulong)fileLength - dataOff)
         {
             if (!_options.Salvage)
@@ -334,6 +348,7 @@ public sealed partial class PerfDataFile : IDisposable
         {
             try
             {
+                if (!dataEndsEarly) Need(featOff, (ulong)(bits.Count * SectionSize));
                 if (dataEndsEarly || featOff > (ulong)fileLength || (ulong)(bits.Count * SectionSize) > (ulong)fileLength - featOff)
                     throw new CaptureFormatException(Path, (long)Math.Min(featOff, long.MaxValue), FormattableString.Invariant($"{bits.Count} feature section descriptors after the data section (file {fileLength} bytes)"));
                 var table = ReadAt(s, baseOffset, (long)featOff, bits.Count * SectionSize);
@@ -342,6 +357,7 @@ public sealed partial class PerfDataFile : IDisposable
                 {
                     var so = ts.U64(k * SectionSize);
                     var ss = ts.U64(k * SectionSize + 8);
+                    Need(so, ss);
                     if (so > (ulong)fileLength || ss > (ulong)fileLength - so)
                         throw new CaptureFormatException(Path, (long)featOff + k * SectionSize, FormattableString.Invariant($"feature section {(PerfFeature)bits[k]} within the file (offset {so}, size {ss})"));
                     if (bits[k] >= 32 || bits[k] == 0)
@@ -371,16 +387,38 @@ public sealed partial class PerfDataFile : IDisposable
         try
         {
             fs.Write(head);
-            try { input.CopyTo(fs, 1 << 16); }
-            catch (Exception e) when (e is IOException or InvalidDataException)
-            { throw new CaptureFormatException(Path, fs.Length, "readable input (" + e.Message + ")", e); }
-            fs.Flush();
             return fs;
         }
         catch
         {
             fs.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Copies the spooled input on until the spool holds <paramref name="length"/> bytes or the input ends; the position is kept.</summary>
+    private void SpoolTo(Stream spool, long length)
+    {
+        if (_spoolSource is not { } src || spool.Length >= length) return;
+        var keep = spool.Position;
+        spool.Position = spool.Length;
+        var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            while (spool.Length < length)
+            {
+                int r;
+                try { r = src.Read(buf, 0, (int)Math.Min(buf.Length, length - spool.Length)); }
+                catch (Exception e) when (e is IOException or InvalidDataException)
+                { throw new CaptureFormatException(Path, spool.Length, "readable input (" + e.Message + ")", e); }
+                if (r <= 0) { _spoolSource = null; break; }
+                spool.Write(buf, 0, r);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buf);
+            spool.Position = keep;
         }
     }
 
