@@ -45,6 +45,7 @@ public static partial class Commands
         common: --salvage (write what parsed before damage, exit 3)  --verbose (print diagnostics)  -  (stdin/stdout)
         limits: --max-expansion N (compressed input and sections expand at most N times, default 1000; 64 MiB always allowed)
                 --max-stack-depth N (frames kept per stack, default 65536; deeper stacks keep their leaf-most frames, counted)
+                --max-line-bytes N (longest bpftrace text/JSON line, default 67108864)
         exit codes: 0 ok, 1 bad usage, 2 bad or unreadable input, 3 partial result under --salvage
         """;
 
@@ -60,7 +61,7 @@ public static partial class Commands
     private static readonly HashSet<string> s_valued = new(StringComparer.Ordinal)
     {
         "-o", "--format", "--event-filter", "--symfs", "--kallsyms", "--debug-dir", "--buildid-dir", "--debuginfod-cache", "--jit-dir", "--demangle", "--max-expansion", "--weight", "--csv",
-        "--max-stack-depth", // resource limits
+        "--max-stack-depth", "--max-line-bytes", // resource limits
         "--keys", "--map", "--bpftrace-line", "--bpftrace-clock", "--sample-type", "--label-frames",
         "--title", "--width", "--min-width", "--max-frames", "--diff", "--buckets",
         // clock alignment, Filter/Slice, merge
@@ -166,7 +167,9 @@ public static partial class Commands
         if (ratio < 1) throw new UsageException("--max-expansion must be at least 1");
         var depth = a.Int("--max-stack-depth", limits.MaxStackDepth);
         if (depth < 1 || depth > int.MaxValue) throw new UsageException("--max-stack-depth must be between 1 and 2147483647");
-        return limits with { MaxExpansionRatio = ratio, MaxStackDepth = (int)depth };
+        var line = a.Int("--max-line-bytes", limits.MaxLineBytes);
+        if (line < 1 || line > Array.MaxLength) throw new UsageException("--max-line-bytes must be between 1 and " + Array.MaxLength.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return limits with { MaxExpansionRatio = ratio, MaxStackDepth = (int)depth, MaxLineBytes = (int)line };
     }
 
     /// <summary>Prints a profile's diagnostics counters and messages.</summary>

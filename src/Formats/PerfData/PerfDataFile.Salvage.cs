@@ -148,8 +148,25 @@ public sealed partial class PerfDataFile
                     }
                 }
             }
-            if (!rd.MoveTo(rd.Position + 1)) return false;
+            if (!rd.MoveTo(rd.Position + NextCandidate(rd))) return false;
         }
+    }
+
+    /// <summary>
+    /// Bytes to step to the next position whose type byte (the u32's low byte: first in little-endian, fourth in
+    /// big-endian) could name a known type (1..21, 64..83): long runs of garbage (a zeroed range) are crossed at
+    /// memory speed instead of byte by byte.
+    /// </summary>
+    private int NextCandidate(PerfRecordReader rd)
+    {
+        var low = IsBigEndian ? 3 : 0;
+        var window = rd.PeekAhead(1 << 16);
+        if (window.Length <= low + 1) return 1;
+        var rest = window[(low + 1)..];
+        var a = rest.IndexOfAnyInRange((byte)1, (byte)MaxKernelType);
+        var b = rest.IndexOfAnyInRange((byte)FirstUserType, (byte)MaxUserType);
+        var f = a < 0 ? b : b < 0 ? a : Math.Min(a, b);
+        return f < 0 ? rest.Length : f + 1;
     }
 
     /// <summary>

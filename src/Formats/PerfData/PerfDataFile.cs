@@ -250,7 +250,8 @@ public sealed partial class PerfDataFile : IDisposable
             while (!_sawKernel && !_done) PumpSafe();
             return;
         }
-        if (headerSize < FileHeaderSize)
+        // perf_file_header__read (tools/perf/util/header.c) accepts only its own size in file mode.
+        if (headerSize != FileHeaderSize)
             throw new CaptureFormatException(Path, 8, FormattableString.Invariant($"a perf_file_header.size of {FileHeaderSize} (or {PerfConstants.PipeHeaderSize} for pipe mode), found {headerSize}"));
 
         Stream s = input;
@@ -291,6 +292,8 @@ public sealed partial class PerfDataFile : IDisposable
             throw new CaptureFormatException(Path, 24, FormattableString.Invariant($"an attrs section within the file ({fileLength} bytes)"));
         var attrBytes = ReadAt(s, baseOffset, (long)attrsOff, (long)attrsSize);
         var nAttrs = attrSize == 0 ? 0 : attrsSize / attrSize;
+        if (attrsSize > 0 && nAttrs == 0)
+            throw new CaptureFormatException(Path, 16, FormattableString.Invariant($"a perf_file_header.attr_size no larger than attrs.size ({attrsSize}), found {attrSize}"));
         var pos = 0;
         for (ulong i = 0; i < nAttrs; i++)
         {
