@@ -43,6 +43,9 @@ public static partial class Commands
         merge: --group-by source|comm|pid|tid (folded root frame [value])  --keep-going (skip unreadable inputs, exit 3)
                --symfs FILE=DIR  --kallsyms FILE=KALLSYMS (per input)
         common: --salvage (write what parsed before damage, exit 3)  --verbose (print diagnostics)  -  (stdin/stdout)
+        limits: --max-expansion N (compressed input and sections expand at most N times, default 1000; 64 MiB always allowed)
+                --max-stack-depth N (frames kept per stack, default 65536; deeper stacks keep their leaf-most frames, counted)
+                --max-line-bytes N (longest bpftrace text/JSON line, default 67108864)
         exit codes: 0 ok, 1 bad usage, 2 bad or unreadable input, 3 partial result under --salvage
         """;
 
@@ -58,6 +61,7 @@ public static partial class Commands
     private static readonly HashSet<string> s_valued = new(StringComparer.Ordinal)
     {
         "-o", "--format", "--event-filter", "--symfs", "--kallsyms", "--debug-dir", "--buildid-dir", "--debuginfod-cache", "--jit-dir", "--demangle", "--max-expansion", "--weight", "--csv",
+        "--max-stack-depth", "--max-line-bytes", // resource limits
         "--keys", "--map", "--bpftrace-line", "--bpftrace-clock", "--sample-type", "--label-frames",
         "--title", "--width", "--min-width", "--max-frames", "--diff", "--buckets",
         // clock alignment, Filter/Slice, merge
@@ -132,10 +136,7 @@ public static partial class Commands
         {
             get
             {
-                var limits = Limits.Default;
-                var ratio = Args.Int("--max-expansion", limits.MaxExpansionRatio);
-                if (ratio < 1) throw new UsageException("--max-expansion must be at least 1");
-                return new ReadOptions { Salvage = Salvage, Limits = limits with { MaxExpansionRatio = ratio }, Bpftrace = BpftraceOptions(Args) };
+                return new ReadOptions { Salvage = Salvage, Limits = LimitsOf(Args), Bpftrace = BpftraceOptions(Args) };
             }
         }
 
@@ -149,11 +150,26 @@ public static partial class Commands
                 if (p.Damage is { } d)
                 {
                     damaged = true;
-                    Stderr.WriteLine("stackweave: " + d.Message + " — wrote what was read before it (--salvage)");
+                    Stderr.WriteLine("stackweave: " + d.Message + (d is SkippedDamageException { ReadToEnd: true }
+                        ? " — skipped the damage and read on to the end (--salvage)"
+                        : " — wrote what was read before it (--salvage)"));
                 }
             }
             return damaged || Skipped.Count > 0 ? Partial : Ok;
         }
+    }
+
+    /// <summary>The resource limits the command line sets (--max-expansion, --max-stack-depth); the defaults otherwise.</summary>
+    internal static Limits LimitsOf(CliArgs a)
+    {
+        var limits = Limits.Default;
+        var ratio = a.Int("--max-expansion", limits.MaxExpansionRatio);
+        if (ratio < 1) throw new UsageException("--max-expansion must be at least 1");
+        var depth = a.Int("--max-stack-depth", limits.MaxStackDepth);
+        if (depth < 1 || depth > int.MaxValue) throw new UsageException("--max-stack-depth must be between 1 and 2147483647");
+        var line = a.Int("--max-line-bytes", limits.MaxLineBytes);
+        if (line < 1 || line > Array.MaxLength) throw new UsageException("--max-line-bytes must be between 1 and " + Array.MaxLength.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return limits with { MaxExpansionRatio = ratio, MaxStackDepth = (int)depth, MaxLineBytes = (int)line };
     }
 
     /// <summary>Prints a profile's diagnostics counters and messages.</summary>

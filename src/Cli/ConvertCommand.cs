@@ -81,6 +81,7 @@ public static partial class Commands
             Cache = new SymbolCache(),
             // --inline: inlined frames from DWARF, named as stackcollapse-perf.pl --inline names them (addr2line -f -C)
             Inline = a.Has("--inline") ? InlineNames.Addr2Line : null,
+            Limits = LimitsOf(a),
         };
         return a.Values("--debug-dir").Count == 0 ? o : o with { DebugDirs = [.. a.Values("--debug-dir"), .. o.DebugDirs] };
     }

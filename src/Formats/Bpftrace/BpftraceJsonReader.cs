@@ -18,7 +18,7 @@ public static class BpftraceJsonReader
         var b = new BpftraceProfileBuilder(path, options);
         try
         {
-            var r = new LineReader(input, path);
+            var r = new LineReader(input, path, options.Limits.MaxLineBytes);
             while (r.Next(out var offset, out var newline) is { } line)
             {
                 if (line.Length == 0 || line.AsSpan().Trim(' ').Length == 0) continue;

@@ -17,7 +17,7 @@ public static class BpftraceTextReader
         var b = new BpftraceProfileBuilder(path, options);
         try
         {
-            Parse(input, path, b);
+            Parse(input, path, b, options.Limits.MaxLineBytes);
         }
         catch (CaptureFormatException e) when (options.Salvage)
         {
@@ -26,9 +26,9 @@ public static class BpftraceTextReader
         return b.Build();
     }
 
-    private static void Parse(Stream input, string path, BpftraceProfileBuilder b)
+    private static void Parse(Stream input, string path, BpftraceProfileBuilder b, int maxLine)
     {
-        var r = new LineReader(input, path);
+        var r = new LineReader(input, path, maxLine);
         // frame lines repeat across entries: parse each distinct one once (and share its name)
         var frameCache = new Dictionary<string, int>(StringComparer.Ordinal);
         var stackBuffer = new List<int>();

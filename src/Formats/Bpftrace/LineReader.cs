@@ -3,10 +3,8 @@ using System.Text;
 namespace Stackweave.Formats.Bpftrace;
 
 /// <summary>Reads UTF-8 lines from a stream, streaming, with the byte offset of each line and whether it ended in a newline.</summary>
-internal sealed class LineReader(Stream input, string path)
+internal sealed class LineReader(Stream input, string path, int maxLine)
 {
-    // One line may not exceed what a MemoryStream holds; bpftrace lines are far shorter.
-    private const int MaxLine = 1 << 30;
 
     private readonly byte[] _buffer = new byte[1 << 16];
     private int _start, _end;
@@ -48,8 +46,9 @@ internal sealed class LineReader(Stream input, string path)
                 newline = true;
                 return line;
             }
-            if (_long.Length + span.Length > MaxLine)
-                throw new IO.CaptureFormatException(path, offset, "a line shorter than 1 GiB");
+            // Limits.MaxLineBytes (--max-line-bytes): a line is held whole, so its length is bounded.
+            if (_long.Length + span.Length > maxLine)
+                throw new IO.CaptureFormatException(path, offset, FormattableString.Invariant($"a line of at most {maxLine} bytes (--max-line-bytes raises it)"));
             _long.Write(span);
             Position += span.Length;
             _start = _end;

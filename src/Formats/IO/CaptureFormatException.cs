@@ -23,3 +23,13 @@ public class CaptureFormatException : Exception
 /// <summary>Thrown when no registered format recognises an input.</summary>
 public sealed class UnknownFormatException(string file, string supported)
     : CaptureFormatException(file, 0, "a known capture format (" + supported + ")");
+
+/// <summary>Damage a reader skipped under salvage: the first damaged place, and what was lost in all.</summary>
+public sealed class SkippedDamageException(CaptureFormatException first, string lost, bool readToEnd)
+    : CaptureFormatException(first.File, first.Offset, first.Expected + "; " + lost, first)
+{
+    /// <summary>What was skipped in all (places, bytes, records).</summary>
+    public string Lost { get; } = lost;
+    /// <summary>True when reading went on to the end of the input past every damaged place.</summary>
+    public bool ReadToEnd { get; } = readToEnd;
+}

@@ -121,16 +121,26 @@ internal sealed class BoundedDecompressionStream(string name, string kind, Strea
 
     public override int Read(Span<byte> buffer)
     {
+        // Never decompress more than one byte past the cap in one call (a 64 MiB read must not overshoot it).
+        var allowed = Math.Max(1, Cap() - _produced + 1);
+        if (buffer.Length > allowed) buffer = buffer[..(int)allowed];
         int r;
         try { r = inner.Read(buffer); }
         catch (Exception e) when (e is InvalidDataException or ZstdException or IOException or InvalidOperationException or ArgumentException)
         { throw new CaptureFormatException(name, _produced, $"valid {kind} data ({e.Message})", e); }
         _produced += r;
-        var basis = compressedLength > 0 ? compressedLength : source.InnerPosition;
-        var cap = Math.Max(limits.MinExpansionAllowance, basis * limits.MaxExpansionRatio);
-        if (_produced > cap)
+        if (_produced > Cap())
             throw new CaptureFormatException(name, _produced, $"{kind} data expanding at most {limits.MaxExpansionRatio}x (decompression bomb?)");
         return r;
+    }
+
+    /// <summary>Bytes allowed so far: the ratio times the compressed bytes (all of them when the length is known), at least the allowance.</summary>
+    private long Cap()
+    {
+        var basis = compressedLength > 0 ? compressedLength : source.InnerPosition;
+        var ratio = limits.MaxExpansionRatio;
+        var scaled = basis > long.MaxValue / Math.Max(1, ratio) ? long.MaxValue : basis * ratio;
+        return Math.Max(limits.MinExpansionAllowance, scaled);
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));

@@ -12,4 +12,6 @@ public sealed record Limits
     public long MinExpansionAllowance { get; init; } = 64L << 20;
     /// <summary>Deepest stack kept; deeper stacks are truncated and counted.</summary>
     public int MaxStackDepth { get; init; } = 65536;
+    /// <summary>Longest text line a reader holds whole (bpftrace text and JSON lines); a longer line is a format error.</summary>
+    public int MaxLineBytes { get; init; } = 64 << 20;
 }

@@ -170,7 +170,8 @@ public sealed partial class PerfDataFile
         return into;
     }
 
-    private void ParseSample(ReadOnlySpan<byte> bytes, PerfEventAttr attr, SampleRecord s, ref SampleId sid, bool reuse)
+    /// <summary>Decodes a SAMPLE body in kernel order; returns how many bytes its fields took (header included).</summary>
+    private int ParseSample(ReadOnlySpan<byte> bytes, PerfEventAttr attr, SampleRecord s, ref SampleId sid, bool reuse)
     {
         var c = new PerfCursor(bytes, IsBigEndian) { Pos = 8 };
         var t = attr.SampleType;
@@ -242,6 +243,7 @@ public sealed partial class PerfDataFile
             var size = c.U64();
             s.Aux = c.Bytes(size).ToArray();
         }
+        return c.Pos;
     }
 
     private static ulong[] Regs(ref PerfCursor c, ulong mask)

@@ -82,6 +82,7 @@ public sealed partial class PerfDataFile
         }
         var t = r.Time;
         if (t > _maxTime) _maxTime = t;
+        if (t != 0 && t < _minTime) _minTime = t;
         _heap.Enqueue(entry, (t, _seq++));
     }
 

@@ -26,7 +26,7 @@ public sealed partial class PerfDataFile : IDisposable
     private readonly List<PerfRecordReader> _readers = [];
     private readonly List<IDisposable> _owned = [];
     private PerfZstdDecoder? _zstd;
-    private ulong _maxTime, _nextFlush;
+    private ulong _maxTime, _nextFlush, _minTime = ulong.MaxValue;
     private long _seq;
     private bool _useRounds = true;
     private int _readerIndex;
@@ -36,6 +36,7 @@ public sealed partial class PerfDataFile : IDisposable
     private bool _tracingParsed;
     private readonly Lock _tracingLock = new();
     private DecompressedRecordHandler? _innerHandler;
+    private Stream? _spoolSource;
     private int _innerStream;
 
     private PerfDataFile(string path, ReadOptions options)
@@ -249,7 +250,8 @@ public sealed partial class PerfDataFile : IDisposable
             while (!_sawKernel && !_done) PumpSafe();
             return;
         }
-        if (headerSize < FileHeaderSize)
+        // perf_file_header__read (tools/perf/util/header.c) accepts only its own size in file mode.
+        if (headerSize != FileHeaderSize)
             throw new CaptureFormatException(Path, 8, FormattableString.Invariant($"a perf_file_header.size of {FileHeaderSize} (or {PerfConstants.PipeHeaderSize} for pipe mode), found {headerSize}"));
 
         Stream s = input;
@@ -263,9 +265,19 @@ public sealed partial class PerfDataFile : IDisposable
             s = Spool(input, head[..16]);
             _owned.Add(s);
             baseOffset = 0;
+            _spoolSource = input;
+            SpoolTo(s, FileHeaderSize);
             s.Position = 16;
         }
         var fileLength = s.Length - baseOffset;
+        // A spooled (non-seekable, e.g. decompressed) input is copied only as far as the header's sections reach:
+        // bytes after the last section are never decompressed (a small bomb cannot make us spool gigabytes).
+        void Need(ulong offset, ulong size)
+        {
+            if (_spoolSource is null) return;
+            SpoolTo(s, offset > long.MaxValue || size > long.MaxValue - offset ? long.MaxValue : (long)(offset + size));
+            fileLength = s.Length;
+        }
         if (ReadFully(s, head[16..]) < FileHeaderSize - 16)
             throw new CaptureFormatException(Path, 16, FormattableString.Invariant($"a {FileHeaderSize}-byte perf_file_header (input ends at {fileLength})"));
         var h = new PerfSpan(head, IsBigEndian);
@@ -275,10 +287,13 @@ public sealed partial class PerfDataFile : IDisposable
 
         // attrs: perf_file_attr {attr (attr.size bytes), perf_file_section ids} × attrs.size / attr_size
         if (attrsSize > 0 && attrSize == 0) throw new CaptureFormatException(Path, 16, "a non-zero perf_file_header.attr_size");
+        Need(attrsOff, attrsSize);
         if (attrsOff > (ulong)fileLength || attrsSize > (ulong)fileLength - attrsOff)
             throw new CaptureFormatException(Path, 24, FormattableString.Invariant($"an attrs section within the file ({fileLength} bytes)"));
         var attrBytes = ReadAt(s, baseOffset, (long)attrsOff, (long)attrsSize);
         var nAttrs = attrSize == 0 ? 0 : attrsSize / attrSize;
+        if (attrsSize > 0 && nAttrs == 0)
+            throw new CaptureFormatException(Path, 16, FormattableString.Invariant($"a perf_file_header.attr_size no larger than attrs.size ({attrsSize}), found {attrSize}"));
         var pos = 0;
         for (ulong i = 0; i < nAttrs; i++)
         {
@@ -292,6 +307,7 @@ public sealed partial class PerfDataFile : IDisposable
             var attr = ParseAttr(attrBytes.AsSpan(pos, (int)sz), IsBigEndian);
             var idsOff = new PerfSpan(attrBytes, IsBigEndian).U64(pos + (int)sz);
             var idsSize = new PerfSpan(attrBytes, IsBigEndian).U64(pos + (int)sz + 8);
+            Need(idsOff, idsSize);
             if (idsOff > (ulong)fileLength || idsSize > (ulong)fileLength - idsOff)
                 throw new CaptureFormatException(Path, at + sz, FormattableString.Invariant($"an attr id section within the file ({fileLength} bytes)"));
             var ids = ReadAt(s, baseOffset, (long)idsOff, (long)idsSize);
@@ -310,6 +326,7 @@ public sealed partial class PerfDataFile : IDisposable
         DataOffset = (long)Math.Min(dataOff, long.MaxValue);
         DataSize = (long)Math.Min(dataSize, long.MaxValue);
         var dataEndsEarly = false;
+        Need(dataOff, dataSize);
         if (dataOff > (ulong)fileLength || dataSize > (ulong)fileLength - dataOff)
         {
             if (!_options.Salvage)
@@ -334,6 +351,7 @@ public sealed partial class PerfDataFile : IDisposable
         {
             try
             {
+                if (!dataEndsEarly) Need(featOff, (ulong)(bits.Count * SectionSize));
                 if (dataEndsEarly || featOff > (ulong)fileLength || (ulong)(bits.Count * SectionSize) > (ulong)fileLength - featOff)
                     throw new CaptureFormatException(Path, (long)Math.Min(featOff, long.MaxValue), FormattableString.Invariant($"{bits.Count} feature section descriptors after the data section (file {fileLength} bytes)"));
                 var table = ReadAt(s, baseOffset, (long)featOff, bits.Count * SectionSize);
@@ -342,6 +360,7 @@ public sealed partial class PerfDataFile : IDisposable
                 {
                     var so = ts.U64(k * SectionSize);
                     var ss = ts.U64(k * SectionSize + 8);
+                    Need(so, ss);
                     if (so > (ulong)fileLength || ss > (ulong)fileLength - so)
                         throw new CaptureFormatException(Path, (long)featOff + k * SectionSize, FormattableString.Invariant($"feature section {(PerfFeature)bits[k]} within the file (offset {so}, size {ss})"));
                     if (bits[k] >= 32 || bits[k] == 0)
@@ -371,16 +390,38 @@ public sealed partial class PerfDataFile : IDisposable
         try
         {
             fs.Write(head);
-            try { input.CopyTo(fs, 1 << 16); }
-            catch (Exception e) when (e is IOException or InvalidDataException)
-            { throw new CaptureFormatException(Path, fs.Length, "readable input (" + e.Message + ")", e); }
-            fs.Flush();
             return fs;
         }
         catch
         {
             fs.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Copies the spooled input on until the spool holds <paramref name="length"/> bytes or the input ends; the position is kept.</summary>
+    private void SpoolTo(Stream spool, long length)
+    {
+        if (_spoolSource is not { } src || spool.Length >= length) return;
+        var keep = spool.Position;
+        spool.Position = spool.Length;
+        var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            while (spool.Length < length)
+            {
+                int r;
+                try { r = src.Read(buf, 0, (int)Math.Min(buf.Length, length - spool.Length)); }
+                catch (Exception e) when (e is IOException or InvalidDataException)
+                { throw new CaptureFormatException(Path, spool.Length, "readable input (" + e.Message + ")", e); }
+                if (r <= 0) { _spoolSource = null; break; }
+                spool.Write(buf, 0, r);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buf);
+            spool.Position = keep;
         }
     }
 
@@ -425,6 +466,7 @@ public sealed partial class PerfDataFile : IDisposable
     {
         while (_heap.TryDequeue(out var r, out _)) _ready.Enqueue(r);
         _done = true;
+        FinishSalvage();
     }
 
     private void Pump()
@@ -437,22 +479,34 @@ public sealed partial class PerfDataFile : IDisposable
             return;
         }
         var rd = _readers[_readerIndex];
+        if (_options.Salvage)
+        {
+            if (SalvageNext(rd, out var good, out var goodOffset)) { SalvageDispatch(good, goodOffset, rd); return; }
+            EndOfReader(rd);
+            return;
+        }
         if (!rd.Next(out var rec, out var offset))
         {
-            if (rd.EndsEarly)
-                throw new CaptureFormatException(rd.Path, rd.Position, FormattableString.Invariant($"a data section of {DataSize} bytes (input ends)"));
-            _readerIndex++;
-            // perf record --threads -z starts a zstd stream in every file of a perf.data/ directory (perf 6.1 zstd_init per data.N)
-            if (_readerIndex < _readers.Count && _zstd is { } zs)
-            {
-                if (zs.Pending > 0)
-                    Diagnostics.Report("perf.compressed_trailing_bytes", FormattableString.Invariant($"{zs.Pending} decompressed bytes left over at the end of {rd.Path}"));
-                zs.Dispose();
-                _zstd = null;
-            }
+            EndOfReader(rd);
             return;
         }
         Dispatch(rec, offset, false, rd.StreamIndex, rd);
+    }
+
+    private void EndOfReader(PerfRecordReader rd)
+    {
+        if (rd.EndsEarly)
+            throw new CaptureFormatException(rd.Path, rd.Position, FormattableString.Invariant($"a data section of {DataSize} bytes (input ends)"));
+        _readerIndex++;
+        // perf record --threads -z starts a zstd stream in every file of a perf.data/ directory (perf 6.1 zstd_init per data.N)
+        if (_readerIndex < _readers.Count && _zstd is { } zs)
+        {
+            if (zs.Pending > 0)
+                Diagnostics.Report("perf.compressed_trailing_bytes", FormattableString.Invariant($"{zs.Pending} decompressed bytes left over at the end of {rd.Path}"));
+            zs.Dispose();
+            _zstd = null;
+        }
+        _zstdBroken = false;
     }
 
     private void Count(uint type)
@@ -623,9 +677,9 @@ public sealed partial class PerfDataFile : IDisposable
                     data = rec[16..];
                     if (declared < (ulong)data.Length) data = data[..(int)declared];
                 }
-                _zstd ??= new PerfZstdDecoder(IsBigEndian, _options.Limits);
+                _zstd ??= new PerfZstdDecoder(IsBigEndian, _options.Limits) { Probe = _options.Salvage ? ProbeInner : null };
                 _innerStream = stream;
-                _innerHandler ??= (inner, dOff) => Dispatch(inner, dOff, true, _innerStream, null);
+                _innerHandler ??= _options.Salvage ? SalvageInner : (inner, dOff) => Dispatch(inner, dOff, true, _innerStream, null);
                 _zstd.Feed(data, rd?.Path ?? Path, offset, _innerHandler);
                 break;
             }

@@ -84,6 +84,31 @@ internal sealed class PerfRecordReader : IDisposable
         return true;
     }
 
+    /// <summary>Salvage: the next <paramref name="need"/> bytes without consuming them; shorter at the end of the stream.</summary>
+    public ReadOnlySpan<byte> PeekAhead(int need)
+    {
+        var have = Fill(need);
+        return _buf.AsSpan(_pos, Math.Min(have, need));
+    }
+
+    /// <summary>Salvage: moves to absolute offset <paramref name="to"/>, back within the buffered bytes or forward by reading; false when the input ends first.</summary>
+    public bool MoveTo(long to)
+    {
+        if (to >= _bufOffset && to <= _bufOffset + _end)
+        {
+            _pos = (int)(to - _bufOffset);
+            return true;
+        }
+        if (to < _bufOffset) return false; // not buffered any more: the caller goes on from Position
+        while (Position < to)
+        {
+            var have = Fill(1);
+            if (have == 0) return false;
+            _pos += (int)Math.Min(have, to - Position);
+        }
+        return true;
+    }
+
     /// <summary>Reads (keep) or skips a payload of <paramref name="length"/> bytes that follows a record outside its header.size.</summary>
     public byte[]? Payload(ulong length, bool keep, string what)
     {

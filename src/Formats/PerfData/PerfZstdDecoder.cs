@@ -33,6 +33,9 @@ internal sealed unsafe class PerfZstdDecoder : IDisposable
         _out = ArrayPool<byte>.Shared.Rent(OutSize);
     }
 
+    /// <summary>Salvage: frames each decompressed record (its length), 0 to skip one damaged byte, -1 to wait for more bytes; null frames by header.size.</summary>
+    public Func<ReadOnlySpan<byte>, long, int>? Probe { get; set; }
+
     /// <summary>Bytes of a partial record waiting for the next COMPRESSED record.</summary>
     public int Pending => _have;
 
@@ -61,10 +64,21 @@ internal sealed unsafe class PerfZstdDecoder : IDisposable
                 var pos = 0;
                 while (_have - pos >= 8)
                 {
-                    var size = _bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(_out.AsSpan(pos + 6)) : BinaryPrimitives.ReadUInt16LittleEndian(_out.AsSpan(pos + 6));
-                    if (size < 8)
-                        throw new CaptureFormatException(path, fileOffset, FormattableString.Invariant($"decompressed records with perf_event_header.size of at least 8 (found {size} at decompressed byte {_outOffset + pos})"));
-                    if (_have - pos < size) break;
+                    int size;
+                    if (Probe is { } probe)
+                    {
+                        // salvage: the probe frames the record, or skips a damaged byte, or waits for more bytes
+                        size = probe(_out.AsSpan(pos, _have - pos), _outOffset + pos);
+                        if (size < 0) break;
+                        if (size == 0) { pos++; continue; }
+                    }
+                    else
+                    {
+                        size = _bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(_out.AsSpan(pos + 6)) : BinaryPrimitives.ReadUInt16LittleEndian(_out.AsSpan(pos + 6));
+                        if (size < 8)
+                            throw new CaptureFormatException(path, fileOffset, FormattableString.Invariant($"decompressed records with perf_event_header.size of at least 8 (found {size} at decompressed byte {_outOffset + pos})"));
+                        if (_have - pos < size) break;
+                    }
                     handler(_out.AsSpan(pos, size), _outOffset + pos);
                     pos += size;
                 }

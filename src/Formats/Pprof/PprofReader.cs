@@ -25,9 +25,9 @@ public static class PprofReader
     public static Profile Read(Stream input, string path, ReadOptions? options = null)
     {
         options ??= ReadOptions.Default;
-        var (buffer, length) = ReadAll(input, path);
+        var (buffer, length) = input.CanSeek ? ReadAll(input, path) : ReadChunked(input, path);
         try { return Decode(buffer.AsSpan(0, length), path, options); }
-        finally { ArrayPool<byte>.Shared.Return(buffer); }
+        finally { if (input.CanSeek) ArrayPool<byte>.Shared.Return(buffer); }
     }
 
     /// <summary>Decodes a profile held in memory (raw protobuf).</summary>
@@ -36,6 +36,57 @@ public static class PprofReader
         options ??= ReadOptions.Default;
         var d = new Decoder(path, options);
         return d.Run(data);
+    }
+
+    /// <summary>
+    /// Reads a stream of unknown length (decompressed, piped) in 1 MiB chunks and joins them once at the end: memory is
+    /// twice the profile at most, not the four times of a doubling buffer. The top-level fields are checked as they arrive.
+    /// </summary>
+    private static (byte[] Buffer, int Length) ReadChunked(Stream input, string path)
+    {
+        const int Chunk = 1 << 20;
+        var chunks = new List<byte[]>();
+        byte[] joined;
+        long total = 0, scan = 0;
+        try
+        {
+            var last = 0;
+            while (true)
+            {
+                if (chunks.Count == 0 || last == Chunk)
+                {
+                    chunks.Add(ArrayPool<byte>.Shared.Rent(Chunk));
+                    last = 0;
+                }
+                var r = input.Read(chunks[^1], last, Chunk - last);
+                if (r <= 0) break;
+                last += r;
+                total += r;
+                if (total > Array.MaxLength) throw new CaptureFormatException(path, total, "a profile smaller than 2 GB");
+                // the field check needs contiguous bytes: it looks at the current chunk only once the scan reached it
+                var chunkStart = total - last;
+                if (scan >= chunkStart)
+                {
+                    var local = scan - chunkStart;
+                    var ok = TopLevelFieldsValid(chunks[^1].AsSpan(0, last), ref local);
+                    scan = chunkStart + local;
+                    if (!ok) break;
+                }
+            }
+            joined = new byte[total];
+            var at = 0;
+            foreach (var c in chunks)
+            {
+                var n = (int)Math.Min(Chunk, total - at);
+                c.AsSpan(0, n).CopyTo(joined.AsSpan(at));
+                at += n;
+            }
+            return (joined, (int)total);
+        }
+        finally
+        {
+            foreach (var c in chunks) ArrayPool<byte>.Shared.Return(c);
+        }
     }
 
     /// <summary>Reads the stream to its end into a pooled buffer that grows only as bytes arrive.</summary>
@@ -50,10 +101,15 @@ public static class PprofReader
         }
         var buf = ArrayPool<byte>.Shared.Rent(size);
         var n = 0;
+        long scan = 0; // start of the next top-level field not yet checked
         try
         {
             while (true)
             {
+                // Check the top-level fields as the bytes arrive: a stream that stops being protobuf (a bomb of zeros
+                // after a profile, garbage) is refused at its first bad tag instead of being held whole. The bad tag
+                // is kept, so Decode reports it (or keeps what came before it under salvage).
+                if (!TopLevelFieldsValid(buf.AsSpan(0, n), ref scan)) return (buf, n);
                 if (n == buf.Length)
                 {
                     if (buf.Length >= Array.MaxLength) throw new CaptureFormatException(path, n, "a profile smaller than 2 GB");
@@ -73,6 +129,51 @@ public static class PprofReader
             ArrayPool<byte>.Shared.Return(buf);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Walks the complete top-level fields of <paramref name="data"/> from <paramref name="scan"/>; false at a tag no
+    /// profile can hold (field 0, or wire types 3, 4, 6, 7: groups and undefined types, which ProtoReader refuses).
+    /// </summary>
+    private static bool TopLevelFieldsValid(ReadOnlySpan<byte> data, ref long scan)
+    {
+        while (scan < data.Length)
+        {
+            var p = (int)scan;
+            if (!TryVarint(data, ref p, out var tag)) return true; // incomplete: wait for more bytes
+            var wire = (int)(tag & 7);
+            if (tag >> 3 == 0 || wire is 3 or 4 or 6 or 7) return false;
+            ulong skip;
+            switch (wire)
+            {
+                case 0:
+                    if (!TryVarint(data, ref p, out _)) return true;
+                    skip = 0;
+                    break;
+                case 1: skip = 8; break;
+                case 5: skip = 4; break;
+                default:
+                    if (!TryVarint(data, ref p, out skip)) return true;
+                    break;
+            }
+            if (skip > (ulong)(Array.MaxLength - p)) return false;
+            scan = p + (long)skip;
+        }
+        return true;
+    }
+
+    /// <summary>A varint at <paramref name="p"/> when all its bytes are there (protobuf encoding, "Base 128 Varints").</summary>
+    private static bool TryVarint(ReadOnlySpan<byte> data, ref int p, out ulong v)
+    {
+        v = 0;
+        for (int shift = 0, i = p; shift < 70 && i < data.Length; shift += 7, i++)
+        {
+            v |= (ulong)(data[i] & 0x7f) << shift;
+            if (data[i] < 0x80) { p = i + 1; return true; }
+        }
+        if (data.Length - p < 10) return false;
+        p += 10; // over-long: Decode reports it
+        return true;
     }
 
     /// <summary>A top-level message's bytes: where it starts in the input and its length.</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
 using Stackweave.Formats.IO;
 
@@ -39,15 +38,15 @@ public sealed class Kallsyms
     /// <summary>The underlying table (addresses are kernel virtual addresses).</summary>
     public SymbolTable Table => _table;
 
-    /// <summary>Loads a kallsyms file; gzip is detected by its magic.</summary>
-    public static Kallsyms Load(string path)
+    /// <summary>Loads a kallsyms file; gzip is detected by its magic, its expansion capped by <paramref name="limits"/>.</summary>
+    public static Kallsyms Load(string path, Limits? limits = null)
     {
         using var file = File.OpenRead(path);
-        return Load(file, path);
+        return Load(file, path, limits);
     }
 
-    /// <summary>Loads kallsyms text from a stream (gzip detected by its magic 1f 8b).</summary>
-    public static Kallsyms Load(Stream stream, string name)
+    /// <summary>Loads kallsyms text from a stream (gzip detected by its magic 1f 8b, its expansion capped by <paramref name="limits"/>).</summary>
+    public static Kallsyms Load(Stream stream, string name, Limits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         Stream buffered = stream;
@@ -64,7 +63,8 @@ public sealed class Kallsyms
         buffered.Position = start;
         Stream input = buffered;
         // RFC 1952: gzip members start with ID1 = 0x1f, ID2 = 0x8b.
-        if (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) input = new GZipStream(buffered, CompressionMode.Decompress);
+        // The expansion is capped like every other compressed input (a gzip bomb named as kallsyms stops early).
+        if (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) input = InputOpener.Unwrap(name, buffered, limits ?? Limits.Default);
         try
         {
             return Parse(input, name);

@@ -16,7 +16,7 @@ public sealed class SymbolCache
     private readonly ConcurrentDictionary<(string Path, string? BuildId), Lazy<BinarySymbols>> _binaries = new();
 
     /// <summary>The kallsyms file at <paramref name="path"/>, loaded on first use.</summary>
-    public Kallsyms Kallsyms(string path) => _kallsyms.GetOrAdd(path, p => new Lazy<Kallsyms>(() => Symbols.Kallsyms.Load(p))).Value;
+    public Kallsyms Kallsyms(string path, Stackweave.Formats.IO.Limits? limits = null) => _kallsyms.GetOrAdd(path, p => new Lazy<Kallsyms>(() => Symbols.Kallsyms.Load(p, limits))).Value;
 
     /// <summary>The symbols of a recorded binary, found and loaded by <paramref name="locator"/> on first use.</summary>
     public BinarySymbols Binary(BinaryLocator locator, string recordedPath, string? buildId) =>

@@ -66,4 +66,6 @@ public sealed record SymbolOptions
 
     /// <summary>Shared, thread-safe store of loaded symbol sources (see <see cref="SymbolCache.Preload"/>); null: each symbolizer run loads its own.</summary>
     public SymbolCache? Cache { get; init; }
+    /// <summary>Resource limits for the files read while symbolizing and unwinding (compressed sections, gzip kallsyms).</summary>
+    public Stackweave.Formats.IO.Limits Limits { get; init; } = Stackweave.Formats.IO.Limits.Default;
 }

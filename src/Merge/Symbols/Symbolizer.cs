@@ -451,7 +451,7 @@ public static class Symbolizer
             _kallsymsFile = path;
             try
             {
-                _kallsyms = options.Cache is { } cache ? cache.Kallsyms(path) : Kallsyms.Load(path);
+                _kallsyms = options.Cache is { } cache ? cache.Kallsyms(path, options.Limits) : Kallsyms.Load(path, options.Limits);
             }
             catch (CaptureFormatException e) { Warn("bad kallsyms: " + e.Message); return null; }
             catch (IOException e) { Warn("cannot read kallsyms " + path + ": " + e.Message); return null; }
@@ -492,7 +492,7 @@ public static class Symbolizer
             if (m is null || EffectiveKind(m) is not (MappingKind.User or MappingKind.Vdso)) return false;
             var o = Object(m);
             if (!_located.TryGetValue(o.Stats, out var b)) return false;
-            var binding = Dwarf.DwarfBinding.For(b);
+            var binding = Dwarf.DwarfBinding.For(b, options.Limits);
             if (binding.Source is not { } dwarf) return false;
             var adjust = loc.IsReturnAddress && options.ReturnAddressesAtCallSite && loc.Address > 0 ? 1UL : 0UL;
             if (binding.AddressOf(loc.Address - m.Start + m.FileOffset - adjust) is not { } address) return false;

@@ -130,7 +130,7 @@ public sealed class DwarfUnwinder : IUserStackUnwinder
                         module = null;
                         if (elf is not null)
                         {
-                            try { module = UnwindModule.FromElf(elf, arch); }
+                            try { module = UnwindModule.FromElf(elf, arch, _options.Limits); }
                             catch (CfiException e) { profile.Diagnostics.Report(MissingCounter, "unwind: " + m.Path + ": " + e.Message); }
                             catch (CaptureFormatException e) { profile.Diagnostics.Report(MissingCounter, "unwind: " + m.Path + ": " + e.Message); }
                         }

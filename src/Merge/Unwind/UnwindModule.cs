@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
+using Stackweave.Formats.IO;
 using Stackweave.Merge.Symbols;
 
 namespace Stackweave.Merge.Unwind;
@@ -46,15 +46,16 @@ public sealed class UnwindModule
         _debug = debug;
     }
 
-    /// <summary>Reads the CFI sections of an ELF file (SHF_COMPRESSED and <c>.zdebug_frame</c> sections are inflated).</summary>
-    public static UnwindModule FromElf(ElfFile elf, UnwindArch arch)
+    /// <summary>Reads the CFI sections of an ELF file (SHF_COMPRESSED and <c>.zdebug_frame</c> sections are inflated, capped by <paramref name="limits"/>).</summary>
+    public static UnwindModule FromElf(ElfFile elf, UnwindArch arch, Limits? limits = null)
     {
+        limits ??= Limits.Default;
         byte[]? eh = null, hdr = null, debug = null;
         ulong ehAddr = 0, hdrAddr = 0;
-        if (elf.FindSection(".eh_frame") is { } e && e.Type != ShtNobits) { eh = ReadSectionForUnwind(elf, e); ehAddr = e.Address; }
-        if (elf.FindSection(".eh_frame_hdr") is { } h && h.Type != ShtNobits) { hdr = ReadSectionForUnwind(elf, h); hdrAddr = h.Address; }
-        if (elf.FindSection(".debug_frame") is { } d && d.Type != ShtNobits) debug = ReadSectionForUnwind(elf, d);
-        else if (elf.FindSection(".zdebug_frame") is { } z && z.Type != ShtNobits) debug = ReadSectionForUnwind(elf, z);
+        if (elf.FindSection(".eh_frame") is { } e && e.Type != ShtNobits) { eh = ReadSectionForUnwind(elf, e, limits); ehAddr = e.Address; }
+        if (elf.FindSection(".eh_frame_hdr") is { } h && h.Type != ShtNobits) { hdr = ReadSectionForUnwind(elf, h, limits); hdrAddr = h.Address; }
+        if (elf.FindSection(".debug_frame") is { } d && d.Type != ShtNobits) debug = ReadSectionForUnwind(elf, d, limits);
+        else if (elf.FindSection(".zdebug_frame") is { } z && z.Type != ShtNobits) debug = ReadSectionForUnwind(elf, z, limits);
         if (eh is { Length: 0 }) eh = null;
         if (debug is { Length: 0 }) debug = null;
         var module = FromSections(elf.Path, arch, eh, ehAddr, hdr, hdrAddr, debug);
@@ -84,51 +85,24 @@ public sealed class UnwindModule
 
     private const uint ShtNobits = 8; // ELF gABI SHT_NOBITS
     private const ulong ShfCompressed = 0x800; // ELF gABI SHF_COMPRESSED
-    /// <summary>Largest inflated section accepted (a CFI section of 256 MiB would already be extraordinary).</summary>
-    private const long MaxInflated = 256L << 20;
 
-    /// <summary>A section's bytes, inflated when compressed (gABI Elf64_Chdr: ch_type 1 = ZLIB, 2 = ZSTD; or GNU ".zdebug": "ZLIB" + big-endian size).</summary>
-    public static byte[] ReadSectionForUnwind(ElfFile elf, Symbols.ElfSection s)
+    /// <summary>
+    /// A section's bytes, inflated when compressed (gABI Elf64_Chdr: ch_type 1 = ZLIB, 2 = ZSTD; or GNU ".zdebug": "ZLIB" +
+    /// big-endian size), the declared size capped by the expansion ratio of <paramref name="limits"/> as for DWARF sections.
+    /// </summary>
+    public static byte[] ReadSectionForUnwind(ElfFile elf, Symbols.ElfSection s, Limits? limits = null)
     {
+        limits ??= Limits.Default;
         var raw = elf.ReadSection(s);
-        if ((s.Flags & ShfCompressed) != 0)
-        {
-            var hdrSize = elf.Is64 ? 24 : 12;
-            if (raw.Length < hdrSize) throw new CfiException("truncated compressed section header");
-            var type = BinaryPrimitives.ReadUInt32LittleEndian(raw);
-            var size = elf.Is64 ? BinaryPrimitives.ReadUInt64LittleEndian(raw.AsSpan(8)) : BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(4));
-            return Inflate(raw.AsSpan(hdrSize), size, type);
-        }
-        if (s.Name.StartsWith(".zdebug", StringComparison.Ordinal) && raw.Length >= 12 && raw.AsSpan(0, 4).SequenceEqual("ZLIB"u8))
-            return Inflate(raw.AsSpan(12), BinaryPrimitives.ReadUInt64BigEndian(raw.AsSpan(4)), 1);
-        return raw;
-    }
-
-    private static byte[] Inflate(ReadOnlySpan<byte> data, ulong size, uint type)
-    {
-        if (size > (ulong)MaxInflated) throw new CfiException("compressed section too large");
-        var output = new byte[size];
-        using var input = new MemoryStream(data.ToArray());
-        using Stream z = type switch
-        {
-            1 => new ZLibStream(input, CompressionMode.Decompress),
-            2 => new ZstdSharp.DecompressionStream(input),
-            _ => throw new CfiException("unknown section compression"),
-        };
-        var read = 0;
         try
         {
-            while (read < output.Length)
-            {
-                var n = z.Read(output, read, output.Length - read);
-                if (n == 0) break;
-                read += n;
-            }
+            if ((s.Flags & ShfCompressed) != 0)
+                return ElfDecompress.Gabi(raw, elf.Is64, elf.IsLittleEndian, elf.Path, (long)s.Offset, limits);
+            if (s.Name.StartsWith(".zdebug", StringComparison.Ordinal) && raw.Length >= 12 && raw.AsSpan(0, 4).SequenceEqual("ZLIB"u8))
+                return ElfDecompress.Legacy(raw, elf.Path, (long)s.Offset, limits);
         }
-        catch (InvalidDataException) { throw new CfiException("bad compressed section"); }
-        catch (ZstdSharp.ZstdException) { throw new CfiException("bad compressed section"); }
-        if (read != output.Length) throw new CfiException("compressed section shorter than its header says");
-        return output;
+        catch (CaptureFormatException e) { throw new CfiException(e.Expected); }
+        return raw;
     }
 
     /// <summary>The CFI row and plan for <paramref name="pc"/> (an ELF address), or (null, null) when no FDE covers it.</summary>

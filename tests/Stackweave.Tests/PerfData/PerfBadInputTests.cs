@@ -76,7 +76,9 @@ public sealed class PerfBadInputTests
         using (f)
         {
             Assert.Equal(at, f.Damage!.Offset);
-            Assert.Equal(recs.Take(7).Count(r => r.Type < 64), got.Count);
+            // salvage resynchronises on the record after the damaged one and reads on to the end
+            Assert.Equal(recs.Count(r => r.Type < 64) - 1, got.Count);
+            Assert.True(Assert.IsType<SkippedDamageException>(f.Damage).ReadToEnd);
         }
     }
 
