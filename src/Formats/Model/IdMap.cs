@@ -57,6 +57,28 @@ internal sealed class IdMap<TKey, THash> where TKey : unmanaged, IEquatable<TKey
         }
     }
 
+    /// <summary>
+    /// The id of <paramref name="key"/>; if absent, adds it with <paramref name="newId"/> (≥ 0) and returns that — one
+    /// probe sequence where TryGetValue then Add would take two.
+    /// </summary>
+    public int GetOrAdd(TKey key, int newId)
+    {
+        if ((_count + 1) * 2 > _slots.Length) Grow();
+        var mask = _slots.Length - 1;
+        for (var i = (int)(THash.Hash(key) >> _shift); ; i = (i + 1) & mask)
+        {
+            var s = _slots[i];
+            if (s == 0)
+            {
+                _keys[i] = key;
+                _slots[i] = newId + 1;
+                _count++;
+                return newId;
+            }
+            if (_keys[i].Equals(key)) return s - 1;
+        }
+    }
+
     /// <summary>Adds <paramref name="key"/> (which must be absent) with <paramref name="id"/> (≥ 0).</summary>
     public void Add(TKey key, int id)
     {
