@@ -272,6 +272,26 @@ public static class FoldedWriter
         var locs = new List<int>();
         var line = new StringBuilder();
         var byText = new Dictionary<long, UInt128>(MixedLongComparer.Instance);
+        var frameTexts = new Func<int, string>?[4];
+        Func<int, string> FrameTextOf(FoldVariant v, bool withOffset, bool java) => loc =>
+        {
+            if (options.Inline && InlineFrames(profile, profile.Locations[loc]) is { } inlined) return inlined;
+            if (generic && VerbatimFrame(profile, profile.Locations[loc]) is { } verbatim) return verbatim;
+            if (storedNames) return StoredFrames(profile, loc, fromBpftrace, options, annotateKernel);
+            // Without --addrs the script's frames depend on the symbol and the dso only (the offset is tidied away):
+            // locations of one function in one mapping share their text.
+            var l = profile.Locations[loc];
+            var symbolKey = options.Addrs || (l.IsFolded && l.Lines.Count > 1) ? long.MinValue
+                : ((long)l.MappingId << 32) | (uint)(l.Lines.Count == 0 ? -1 : l.Lines[^1].FunctionId);
+            if (symbolKey != long.MinValue && v.TextOfSymbol.TryGetValue(symbolKey, out var known)) return known;
+            line.Clear();
+            line.Append('\t');
+            layout.AppendFrame(line, loc, withOffset);
+            var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs, textRules);
+            var text = frames is null || frames.Length == 0 ? "" : ";" + string.Join(';', frames);
+            if (symbolKey != long.MinValue) v.TextOfSymbol[symbolKey] = text;
+            return text;
+        };
         for (var a = 0; a < agg.Count; a++)
         {
             var key = agg.Keys[a];
@@ -285,25 +305,9 @@ public static class FoldedWriter
             var java = textRules ? pn == "java" : pn.StartsWith("java", StringComparison.Ordinal);
             var variantIndex = (withOffset ? 1 : 0) | (java ? 2 : 0);
             var v = variants[variantIndex] ??= new FoldVariant(profile, texts);
-            var node = v.TextNode(stack, locs, loc =>
-            {
-                if (options.Inline && InlineFrames(profile, profile.Locations[loc]) is { } inlined) return inlined;
-                if (generic && VerbatimFrame(profile, profile.Locations[loc]) is { } verbatim) return verbatim;
-                if (storedNames) return StoredFrames(profile, loc, fromBpftrace, options, annotateKernel);
-                // Without --addrs the script's frames depend on the symbol and the dso only (the offset is tidied away):
-                // locations of one function in one mapping share their text.
-                var l = profile.Locations[loc];
-                var symbolKey = options.Addrs || (l.IsFolded && l.Lines.Count > 1) ? long.MinValue
-                    : ((long)l.MappingId << 32) | (uint)(l.Lines.Count == 0 ? -1 : l.Lines[^1].FunctionId);
-                if (symbolKey != long.MinValue && v.TextOfSymbol.TryGetValue(symbolKey, out var known)) return known;
-                line.Clear();
-                line.Append('\t');
-                layout.AppendFrame(line, loc, withOffset);
-                var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs, textRules);
-                var text = frames is null || frames.Length == 0 ? "" : ";" + string.Join(';', frames);
-                if (symbolKey != long.MinValue) v.TextOfSymbol[symbolKey] = text;
-                return text;
-            });
+            // one frame-text function per variant (a lambda here would be a new closure for every stack)
+            var frameText = frameTexts[variantIndex] ??= FrameTextOf(v, (variantIndex & 1) != 0, (variantIndex & 2) != 0);
+            var node = v.TextNode(stack, locs, frameText);
             var textKey = ((long)pnId << 34) | ((long)variantIndex << 32) | (uint)(node + 1);
             CollectionsMarshal.GetValueRefOrAddDefault(byText, textKey, out _) += count;
             attribution?.TextOfKey.Add(key, textKey);

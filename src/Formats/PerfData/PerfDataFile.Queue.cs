@@ -106,7 +106,7 @@ public sealed partial class PerfDataFile
 /// <summary>Records handed from the reading thread to a building thread: decoded, except large SAMPLEs kept as raw bytes.</summary>
 internal sealed class PerfRecordBatch
 {
-    public const int Capacity = 2048;
+    public const int Capacity = 512; // records per batch: 4 batches of decoded samples stay a few MB
     public readonly PerfRecord?[] Objects = new PerfRecord?[Capacity];
     public readonly SampleRecord?[] Decoded = new SampleRecord?[Capacity];
     public readonly (int Pos, int Length, long Offset, int Stream, int AttrIndex, bool InCompressed)[] Samples = new (int, int, long, int, int, bool)[Capacity];
