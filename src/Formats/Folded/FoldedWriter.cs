@@ -271,7 +271,7 @@ public static class FoldedWriter
         var variants = new FoldVariant?[4];
         var locs = new List<int>();
         var line = new StringBuilder();
-        var byText = new Dictionary<long, UInt128>(MixedLongComparer.Instance);
+        var byText = new KeySums(agg.Count);
         var frameTexts = new Func<int, string>?[4];
         Func<int, string> FrameTextOf(FoldVariant v, bool withOffset, bool java) => loc =>
         {
@@ -309,7 +309,7 @@ public static class FoldedWriter
             var frameText = frameTexts[variantIndex] ??= FrameTextOf(v, (variantIndex & 1) != 0, (variantIndex & 2) != 0);
             var node = v.TextNode(stack, locs, frameText);
             var textKey = ((long)pnId << 34) | ((long)variantIndex << 32) | (uint)(node + 1);
-            CollectionsMarshal.GetValueRefOrAddDefault(byText, textKey, out _) += count;
+            byText.Add(textKey, count);
             attribution?.TextOfKey.Add(key, textKey);
         }
 
@@ -317,13 +317,11 @@ public static class FoldedWriter
         var pnameBytes = new byte[pnames.Count][];
         for (var i = 0; i < pnames.Count; i++) pnameBytes[i] = Encoding.UTF8.GetBytes(pnames[i]);
         // where each line goes (lengths only), then its bytes copied on two threads: texts are read-only by now
-        var textKeys = new long[byText.Count];
         var starts = new int[byText.Count + 1];
         long total = 0;
         var k = 0;
-        foreach (var (textKey, _) in byText)
+        foreach (var textKey in byText.Keys)
         {
-            textKeys[k] = textKey;
             starts[k++] = (int)Math.Min(total, int.MaxValue);
             total += pnameBytes[(int)(textKey >> 34)].Length + variants[(int)((textKey >> 32) & 3)]!.Length((int)(uint)textKey - 1);
         }
@@ -334,7 +332,7 @@ public static class FoldedWriter
         {
             for (var j = from; j < to; j++)
             {
-                var textKey = textKeys[j];
+                var textKey = byText.Keys[j];
                 var pn = pnameBytes[(int)(textKey >> 34)];
                 pn.CopyTo(buffer, starts[j]);
                 variants[(int)((textKey >> 32) & 3)]!.CopyText((int)(uint)textKey - 1, buffer.AsSpan(starts[j] + pn.Length, starts[j + 1] - starts[j] - pn.Length));
@@ -346,11 +344,12 @@ public static class FoldedWriter
 
         var entries = new FoldedLines.Entry[byText.Count];
         var kept = 0;
-        k = 0;
-        foreach (var (textKey, count) in byText)
+        for (var j = 0; j < byText.Count; j++)
         {
-            var start = starts[k];
-            var at = starts[++k];
+            var textKey = byText.Keys[j];
+            var count = byText.Sums[j];
+            var start = starts[j];
+            var at = starts[j + 1];
             // generic profiles without threads: no process-name frame
             if (pnameBytes[(int)(textKey >> 34)].Length == 0 && at > start && buffer[start] == (byte)';') start++;
             if (at == start) continue;

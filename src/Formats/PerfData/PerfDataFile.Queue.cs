@@ -110,7 +110,7 @@ internal sealed class PerfRecordBatch
     public readonly PerfRecord?[] Objects = new PerfRecord?[Capacity];
     public readonly SampleRecord?[] Decoded = new SampleRecord?[Capacity];
     public readonly (int Pos, int Length, long Offset, int Stream, int AttrIndex, bool InCompressed)[] Samples = new (int, int, long, int, int, bool)[Capacity];
-    public byte[] Bytes = new byte[1 << 18];
+    public byte[] Bytes = []; // grown on demand: only samples with user stacks or raw data travel as bytes
     public int Count, BytesUsed;
     public PerfEventAttr[] Attrs = [];
 
@@ -156,7 +156,7 @@ public sealed partial class PerfDataFile
             }
             // samples with user stacks or raw data (large) stay bytes until the building thread decodes them into one object
             if (batch.BytesUsed + p.Length > batch.Bytes.Length)
-                Array.Resize(ref batch.Bytes, Math.Max(batch.Bytes.Length * 2, batch.BytesUsed + p.Length));
+                Array.Resize(ref batch.Bytes, Math.Max(Math.Max(batch.Bytes.Length * 2, 1 << 16), batch.BytesUsed + p.Length));
             _chunks[p.Chunk].AsSpan(p.Pos, p.Length).CopyTo(batch.Bytes.AsSpan(batch.BytesUsed));
             batch.Samples[batch.Count++] = (batch.BytesUsed, p.Length, p.Offset, p.Stream, p.AttrIndex, p.InCompressed);
             batch.BytesUsed += p.Length;
