@@ -271,7 +271,7 @@ public static class FoldedWriter
         var variants = new FoldVariant?[4];
         var locs = new List<int>();
         var line = new StringBuilder();
-        var byText = new KeySums(agg.Count);
+        var byText = new KeySums(1024);
         var frameTexts = new Func<int, string>?[4];
         Func<int, string> FrameTextOf(FoldVariant v, bool withOffset, bool java) => loc =>
         {

@@ -38,29 +38,29 @@ internal sealed class ChainCache<TValue> where TValue : struct
         return h;
     }
 
-    /// <summary>The entry holding <paramref name="chain"/> (whose <see cref="Hash"/> is <paramref name="hash"/>), or -1.</summary>
-    public int Find(ReadOnlySpan<ulong> chain, ulong hash)
+    /// <summary>The value stored for <paramref name="chain"/> (whose <see cref="Hash"/> is <paramref name="hash"/>), if any.</summary>
+    public bool TryGetValue(ReadOnlySpan<ulong> chain, ulong hash, out TValue value)
     {
         var mask = _entries.Length - 1;
         for (var i = (int)(hash >> 32) & mask; ; i = (i + 1) & mask)
         {
             ref var e = ref _entries[i];
-            if (e.Chunk < 0) return -1;
+            if (e.Chunk < 0) { value = default; return false; }
             if (e.Hash == (uint)(hash >> 32) && e.Length == chain.Length && chain.SequenceEqual(_chunks[e.Chunk].AsSpan(e.Start, e.Length)))
-                return i;
+            {
+                value = e.Value;
+                return true;
+            }
         }
     }
 
-    /// <summary>The value of entry <paramref name="entry"/> (from <see cref="Find"/> or <see cref="Add"/>; valid until the next Add or Clear).</summary>
-    public ref TValue Value(int entry) => ref _entries[entry].Value;
-
-    /// <summary>Stores <paramref name="value"/> for <paramref name="chain"/>, which must not be held yet; returns its entry.</summary>
-    public int Add(ReadOnlySpan<ulong> chain, ulong hash, TValue value)
+    /// <summary>Stores <paramref name="value"/> for <paramref name="chain"/>, which must not be held yet.</summary>
+    public void Add(ReadOnlySpan<ulong> chain, ulong hash, TValue value)
     {
         if ((_count + 1) * 2 > _entries.Length) Grow();
         var (chunk, start) = Copy(chain);
+        Place(new Entry { Hash = (uint)(hash >> 32), Chunk = chunk, Start = start, Length = chain.Length, Value = value });
         _count++;
-        return Place(new Entry { Hash = (uint)(hash >> 32), Chunk = chunk, Start = start, Length = chain.Length, Value = value });
     }
 
     /// <summary>Forgets every chain (the arena's chunks are kept and reused).</summary>
@@ -91,13 +91,12 @@ internal sealed class ChainCache<TValue> where TValue : struct
         return (_chunk, start);
     }
 
-    private int Place(in Entry entry)
+    private void Place(in Entry entry)
     {
         var mask = _entries.Length - 1;
         var i = (int)entry.Hash & mask;
         while (_entries[i].Chunk >= 0) i = (i + 1) & mask;
         _entries[i] = entry;
-        return i;
     }
 
     private void Grow()

@@ -173,11 +173,8 @@ public static class PerfProfileBuilder
         }
     }
 
-    /// <summary>The stack a chain resolved to, what resolving it counted, and the aggregated row its last sample went to.</summary>
-    private record struct CachedStack(int Stack, bool Invalid, bool Truncated)
-    {
-        public int RowThread = -1, RowEvent = -1, Row = -1;
-    }
+    /// <summary>The stack a chain resolved to, and what resolving it counted.</summary>
+    private readonly record struct CachedStack(int Stack, bool Invalid, bool Truncated);
 
     private sealed class State(PerfDataFile file, Profile profile, ReadOptions options)
     {
@@ -297,7 +294,6 @@ public static class PerfProfileBuilder
             var thread = ThreadOf(pid, tid, comm);
 
             var space = pid >= 0 && _spaces.TryGetValue(pid, out var sp) ? sp : null;
-            _lastCache = null;
             var stack = options.UserStackUnwinder is { } unwinder && s.RegsUser is not null && s.StackUser is { Length: > 0 } && space is not null
                 ? UnwoundStackOf(s, space, unwinder)
                 : StackOf(s, space, s.CallchainSpan, s.HasCallchain);
@@ -309,22 +305,10 @@ public static class PerfProfileBuilder
             // rows of threads whose folded process name can hold the sample time keep their own rows (folded shows it)
             if (options.AggregateSamples && labels is null && ThreadAggregates(thread))
             {
-                // the chain's cache entry remembers the row its last sample went to: the same thread and event
-                // there is the same (thread, event, stack) row, found without the row table
-                if (_lastCache is { } chains && chains.Value(_lastEntry) is { } cached && cached.RowThread == thread && cached.RowEvent == evt)
-                {
-                    profile.Samples.AddValues(cached.Row, _values);
-                    return cached.Row;
-                }
                 var key = new UInt128(((ulong)(uint)thread << 32) | (uint)evt, (uint)stack);
                 var row = _rows.GetOrAdd(key, profile.Samples.Count);
                 if (row < profile.Samples.Count) profile.Samples.AddValues(row, _values);
                 else profile.Samples.Add(stack, thread, time, _values, evt, s.SampleId.Cpu);
-                if (_lastCache is not null)
-                {
-                    ref var entry = ref _lastCache.Value(_lastEntry);
-                    (entry.RowThread, entry.RowEvent, entry.Row) = (thread, evt, row);
-                }
                 return row;
             }
             return profile.Samples.Add(stack, thread, time, _values, evt, s.SampleId.Cpu, labels);
@@ -350,8 +334,6 @@ public static class PerfProfileBuilder
             return _threadAggregates[thread] == 1;
         }
         private readonly IdMap<UInt128, U128Hash> _rows = new(1024); // (thread, event, stack) → aggregated row
-        private ChainCache<CachedStack>? _lastCache; // where the current sample's chain is cached (null: not cached)
-        private int _lastEntry;
 
         /// <summary>
         /// The stack of a sample. The stack a callchain gives depends only on the chain, the sample's cpumode and the
@@ -376,17 +358,14 @@ public static class PerfProfileBuilder
             }
             var cache = space?.Chains ?? _noSpace;
             var hash = ChainCache<CachedStack>.Hash(key);
-            var entry = cache.Find(key, hash);
-            if (entry >= 0)
+            if (cache.TryGetValue(key, hash, out var hit))
             {
-                ref var hit = ref cache.Value(entry);
                 if (hit.Invalid) profile.Diagnostics.Count("callchains dropped: invalid context marker");
                 if (hit.Truncated) profile.Diagnostics.Count("stacks truncated at the depth limit");
-                (_lastCache, _lastEntry) = (cache, entry);
                 return hit.Stack;
             }
             var r = ComputeStack(s, chain, hasChain, space, out var cacheable);
-            if (cacheable) (_lastCache, _lastEntry) = (cache, cache.Add(key, hash, r));
+            if (cacheable) cache.Add(key, hash, r);
             return r.Stack;
         }
 
