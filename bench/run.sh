@@ -27,6 +27,9 @@ if [ ! -f "$data" ]; then
   perf record -a -g -m 1024 -e cpu-clock -c 20000 -o "$data" -- sleep "$secs" 2>"$work/record.stderr"
   wait
 fi
+# a capture recorded earlier says how long it ran in its own command line ("... -- sleep N")
+recorded=$(perf report --header-only -i "$data" 2>/dev/null | sed -nE 's/^# cmdline : .* sleep ([0-9]+) *$/\1/p' | head -1)
+secs=${recorded:-$secs}
 samples=$(perf report --stats -i "$data" 2>/dev/null | sed -nE 's/^ *SAMPLE events: *([0-9]+).*/\1/p' | head -1)
 size=$(du -h "$data" | cut -f1)
 

@@ -106,6 +106,10 @@ public static partial class Commands
         // a slice by time needs the times.
         var sliced = a.Value("--start") is not null || a.Value("--end") is not null;
         var profiles = ReadAll(ctx, ctx.ReadOptions with { AggregateSamples = (format is "folded" or "svg") && !sliced, UserStackUnwinder = Unwinder(a, symbols) });
+        // What reading needed and no longer does (per-process chain caches, read-ahead buffers) is garbage now: one
+        // compacting collection hands it back before the output is built, so the peak stays near the live data.
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         var readTime = sw.Elapsed;
         var readMemory = Memory();
         foreach (var p in profiles) NoteRefusedFiles(Symbolizer.Symbolize(p, perInput.TryGetValue(p.Source.File, out var so) ? so : symbols), ctx.Stderr);

@@ -74,6 +74,10 @@ public static class FoldedWriter
         // Per-thread process-name cache (fast path); -2 = not computed, -1 = needs the slow path.
         var threadPname = new int[profile.Threads.Count];
         Array.Fill(threadPname, -2);
+        // Per-thread process name read from one parsed header (-2 = not yet, -3 = every sample parses its own).
+        var threadSlowPname = new int[profile.Threads.Count];
+        Array.Fill(threadSlowPname, -2);
+        var threadSlowEvent = new int[profile.Threads.Count]; // the event whose header layout that name was read from
         var pnames = new List<string>();
         var pnameIds = new Dictionary<string, int>(StringComparer.Ordinal);
         int InternPname(string s)
@@ -111,7 +115,7 @@ public static class FoldedWriter
         // stackcollapse-perf.pl state carried between lines.
         var pname = -1;           // -1: undef
         UInt128 mPeriod = 1;
-        var agg = new Dictionary<long, UInt128>(MixedLongComparer.Instance);
+        var agg = new KeySums(samples.Count);
         var header = new StringBuilder();
 
         // Profiles that did not come from perf events (pprof, bpftrace...) have no perf script text to emulate:
@@ -132,7 +136,7 @@ public static class FoldedWriter
             var vals = samples.Values(i);
             if (vals.Length == 0 || vals[valueIndex] <= 0) continue;
             var key = ((long)pn << 33) | ((long)(samples.Stack(i) + 1) << 1);
-            CollectionsMarshal.GetValueRefOrAddDefault(agg, key, out _) += (UInt128)(ulong)vals[valueIndex];
+            agg.Add(key, (UInt128)(ulong)vals[valueIndex]);
             attribution?.Add(i, key, (UInt128)(ulong)vals[valueIndex]);
             res.SamplesWritten++;
         }
@@ -168,10 +172,16 @@ public static class FoldedWriter
                 if (threadPname[t] == -2) threadPname[t] = FastPname(profile.Threads[t], fields, options, InternPname);
                 if (threadPname[t] == -1) fast = false;
             }
-            if (fast)
+            // A thread whose comm holds blanks takes the text path, but when its process name cannot depend on a
+            // sample's time or CPU (NameIgnoresTime), one parsed header gives it for all its samples of a plain event.
+            var memo = !fast && knownEvent && eventFast[evt] && !eventTrace[evt]
+                       && (uint)t < (uint)threadPname.Length && samples.Time(i) != SampleTable.NoTime
+                       && threadSlowPname[t] switch { -2 => NameIgnoresTime(profile.Threads[t]), >= 0 => threadSlowEvent[t] == evt, _ => false };
+            var known = memo && threadSlowPname[t] >= 0;
+            if (fast || known)
             {
                 recognized = true;
-                newPname = threadPname[t];
+                newPname = known ? threadSlowPname[t] : threadPname[t];
                 if (trace.Length > 0) { matched = false; evName = ""; period = 1; }
                 else
                 {
@@ -196,6 +206,13 @@ public static class FoldedWriter
                 {
                     var pn = StackCollapseRules.ProcessName(h.Comm, h.Pid, h.Tid, options.Pid, options.Tid);
                     newPname = InternPname(pn);
+                }
+                // keep the parse for the thread's later samples only when it read the event as the shortcut would
+                if (memo)
+                {
+                    threadSlowEvent[t] = evt;
+                    threadSlowPname[t] = recognized && matched && string.Equals(evName, profile.Events[evt].Name, StringComparison.Ordinal)
+                                         && period == (eventPeriod[evt] ? layout.PeriodOf(i) : 0) ? newPname : -3;
                 }
             }
 
@@ -237,7 +254,7 @@ public static class FoldedWriter
             if (pname < 0) continue;
             var withOffset = knownEvent ? eventOffset[evt] : (layout.FieldsOf(evt) & OutField.SymOff) != 0;
             var key = ((long)pname << 33) | ((long)(samples.Stack(i) + 1) << 1) | (withOffset ? 1L : 0L);
-            CollectionsMarshal.GetValueRefOrAddDefault(agg, key, out _) += mPeriod;
+            agg.Add(key, mPeriod);
             attribution?.Add(i, key, mPeriod);
             res.SamplesWritten += rowSamples;
             pname = -1;
@@ -254,9 +271,31 @@ public static class FoldedWriter
         var variants = new FoldVariant?[4];
         var locs = new List<int>();
         var line = new StringBuilder();
-        var byText = new Dictionary<long, UInt128>(MixedLongComparer.Instance);
-        foreach (var (key, count) in agg)
+        var byText = new KeySums(1024);
+        var frameTexts = new Func<int, string>?[4];
+        Func<int, string> FrameTextOf(FoldVariant v, bool withOffset, bool java) => loc =>
         {
+            if (options.Inline && InlineFrames(profile, profile.Locations[loc]) is { } inlined) return inlined;
+            if (generic && VerbatimFrame(profile, profile.Locations[loc]) is { } verbatim) return verbatim;
+            if (storedNames) return StoredFrames(profile, loc, fromBpftrace, options, annotateKernel);
+            // Without --addrs the script's frames depend on the symbol and the dso only (the offset is tidied away):
+            // locations of one function in one mapping share their text.
+            var l = profile.Locations[loc];
+            var symbolKey = options.Addrs || (l.IsFolded && l.Lines.Count > 1) ? long.MinValue
+                : ((long)l.MappingId << 32) | (uint)(l.Lines.Count == 0 ? -1 : l.Lines[^1].FunctionId);
+            if (symbolKey != long.MinValue && v.TextOfSymbol.TryGetValue(symbolKey, out var known)) return known;
+            line.Clear();
+            line.Append('\t');
+            layout.AppendFrame(line, loc, withOffset);
+            var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs, textRules);
+            var text = frames is null || frames.Length == 0 ? "" : ";" + string.Join(';', frames);
+            if (symbolKey != long.MinValue) v.TextOfSymbol[symbolKey] = text;
+            return text;
+        };
+        for (var a = 0; a < agg.Count; a++)
+        {
+            var key = agg.Keys[a];
+            var count = agg.Sums[a];
             var pnId = (int)(key >> 33);
             var pn = pnames[pnId];
             var stack = (int)((key >> 1) & 0xFFFFFFFFL) - 1;
@@ -266,52 +305,53 @@ public static class FoldedWriter
             var java = textRules ? pn == "java" : pn.StartsWith("java", StringComparison.Ordinal);
             var variantIndex = (withOffset ? 1 : 0) | (java ? 2 : 0);
             var v = variants[variantIndex] ??= new FoldVariant(profile, texts);
-            var node = v.TextNode(stack, locs, loc =>
-            {
-                if (options.Inline && InlineFrames(profile, profile.Locations[loc]) is { } inlined) return inlined;
-                if (generic && VerbatimFrame(profile, profile.Locations[loc]) is { } verbatim) return verbatim;
-                if (storedNames) return StoredFrames(profile, loc, fromBpftrace, options, annotateKernel);
-                // Without --addrs the script's frames depend on the symbol and the dso only (the offset is tidied away):
-                // locations of one function in one mapping share their text.
-                var l = profile.Locations[loc];
-                var symbolKey = options.Addrs || (l.IsFolded && l.Lines.Count > 1) ? long.MinValue
-                    : ((long)l.MappingId << 32) | (uint)(l.Lines.Count == 0 ? -1 : l.Lines[^1].FunctionId);
-                if (symbolKey != long.MinValue && v.TextOfSymbol.TryGetValue(symbolKey, out var known)) return known;
-                line.Clear();
-                line.Append('\t');
-                layout.AppendFrame(line, loc, withOffset);
-                var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs, textRules);
-                var text = frames is null || frames.Length == 0 ? "" : ";" + string.Join(';', frames);
-                if (symbolKey != long.MinValue) v.TextOfSymbol[symbolKey] = text;
-                return text;
-            });
+            // one frame-text function per variant (a lambda here would be a new closure for every stack)
+            var frameText = frameTexts[variantIndex] ??= FrameTextOf(v, (variantIndex & 1) != 0, (variantIndex & 2) != 0);
+            var node = v.TextNode(stack, locs, frameText);
             var textKey = ((long)pnId << 34) | ((long)variantIndex << 32) | (uint)(node + 1);
-            CollectionsMarshal.GetValueRefOrAddDefault(byText, textKey, out _) += count;
+            byText.Add(textKey, count);
             attribution?.TextOfKey.Add(key, textKey);
         }
 
         // every line's bytes in one buffer: process name, then its text node's frames (written leaf to root, from the end)
         var pnameBytes = new byte[pnames.Count][];
         for (var i = 0; i < pnames.Count; i++) pnameBytes[i] = Encoding.UTF8.GetBytes(pnames[i]);
+        // where each line goes (lengths only), then its bytes copied on two threads: texts are read-only by now
+        var starts = new int[byText.Count + 1];
         long total = 0;
-        foreach (var (textKey, _) in byText)
+        var k = 0;
+        foreach (var textKey in byText.Keys)
+        {
+            starts[k++] = (int)Math.Min(total, int.MaxValue);
             total += pnameBytes[(int)(textKey >> 34)].Length + variants[(int)((textKey >> 32) & 3)]!.Length((int)(uint)textKey - 1);
+        }
         if (total > Array.MaxLength) throw new InvalidOperationException("folded output over 2 GB");
+        starts[k] = (int)total;
         var buffer = GC.AllocateUninitializedArray<byte>((int)total);
+        void CopyLines(int from, int to)
+        {
+            for (var j = from; j < to; j++)
+            {
+                var textKey = byText.Keys[j];
+                var pn = pnameBytes[(int)(textKey >> 34)];
+                pn.CopyTo(buffer, starts[j]);
+                variants[(int)((textKey >> 32) & 3)]!.CopyText((int)(uint)textKey - 1, buffer.AsSpan(starts[j] + pn.Length, starts[j + 1] - starts[j] - pn.Length));
+            }
+        }
+        var half = k / 2;
+        if (total < 1 << 20) CopyLines(0, k);
+        else Parallel.Invoke(() => CopyLines(0, half), () => CopyLines(half, k));
+
         var entries = new FoldedLines.Entry[byText.Count];
         var kept = 0;
-        var at = 0;
-        foreach (var (textKey, count) in byText)
+        for (var j = 0; j < byText.Count; j++)
         {
-            var pn = pnameBytes[(int)(textKey >> 34)];
-            var v = variants[(int)((textKey >> 32) & 3)]!;
-            var node = (int)(uint)textKey - 1;
-            var start = at;
-            pn.CopyTo(buffer, at);
-            at += pn.Length + v.Length(node);
-            v.CopyText(node, buffer.AsSpan(start + pn.Length, at - start - pn.Length));
+            var textKey = byText.Keys[j];
+            var count = byText.Sums[j];
+            var start = starts[j];
+            var at = starts[j + 1];
             // generic profiles without threads: no process-name frame
-            if (pn.Length == 0 && at > start && buffer[start] == (byte)';') start++;
+            if (pnameBytes[(int)(textKey >> 34)].Length == 0 && at > start && buffer[start] == (byte)';') start++;
             if (at == start) continue;
             attribution?.EntryOfText.Add(textKey, kept);
             entries[kept] = new FoldedLines.Entry(start, at - start, count, kept);
@@ -553,7 +593,7 @@ internal sealed class FoldedLines
     {
         _buffer = buffer;
         _entries = entries;
-        Array.Sort(entries, 0, count, new ByBytes(buffer));
+        SortByBytes(buffer, entries, count);
         _lineOfEntry = new int[count];
         var n = 0;
         for (var i = 0; i < count; i++)
@@ -569,6 +609,21 @@ internal sealed class FoldedLines
 
     /// <summary>Number of lines.</summary>
     public int Count { get; }
+
+    /// <summary>Sorts entries by their bytes: two halves on two threads, then one merge.</summary>
+    private static void SortByBytes(byte[] buffer, Entry[] entries, int count)
+    {
+        var cmp = new ByBytes(buffer);
+        if (count < 1 << 14) { Array.Sort(entries, 0, count, cmp); return; }
+        var half = count / 2;
+        Parallel.Invoke(() => Array.Sort(entries, 0, half, cmp), () => Array.Sort(entries, half, count - half, cmp));
+        var merged = new Entry[count];
+        int a = 0, b = half, o = 0;
+        while (a < half && b < count) merged[o++] = cmp.Compare(entries[b], entries[a]) < 0 ? entries[b++] : entries[a++];
+        while (a < half) merged[o++] = entries[a++];
+        while (b < count) merged[o++] = entries[b++];
+        Array.Copy(merged, entries, count);
+    }
 
     /// <summary>The line that entry <paramref name="origin"/> (its index before sorting) was merged into.</summary>
     public int LineOfEntry(int origin) => _lineOfEntry[origin];
@@ -638,4 +693,36 @@ internal sealed class MixedLongComparer : IEqualityComparer<long>
     public bool Equals(long x, long y) => x == y;
     // Fibonacci hashing constant 2^64 / golden ratio.
     public int GetHashCode(long k) => (int)((ulong)k * 0x9E3779B97F4A7C15UL >> 32);
+}
+
+/// <summary>Sums per 64-bit key, kept in first-seen order (an open-addressing index over two growing arrays).</summary>
+internal sealed class KeySums(int capacity)
+{
+    private readonly Model.IdMap<ulong, Model.U64Hash> _ids = new(capacity);
+    private long[] _keys = new long[Math.Max(16, capacity)];
+    private UInt128[] _sums = new UInt128[Math.Max(16, capacity)];
+
+    /// <summary>Number of distinct keys.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The keys, first seen first (the first <see cref="Count"/> entries).</summary>
+    public ReadOnlySpan<long> Keys => _keys.AsSpan(0, Count);
+
+    /// <summary>Each key's sum, in the order of <see cref="Keys"/>.</summary>
+    public ReadOnlySpan<UInt128> Sums => _sums.AsSpan(0, Count);
+
+    /// <summary>Adds <paramref name="value"/> to the sum of <paramref name="key"/>.</summary>
+    public void Add(long key, UInt128 value)
+    {
+        var id = _ids.GetOrAdd((ulong)key, Count);
+        if (id < Count) { _sums[id] += value; return; }
+        if (Count == _keys.Length)
+        {
+            Array.Resize(ref _keys, Count * 2);
+            Array.Resize(ref _sums, Count * 2);
+        }
+        _keys[Count] = key;
+        _sums[Count] = value;
+        Count++;
+    }
 }

@@ -30,8 +30,16 @@ internal readonly struct U128Hash : IKeyHash<UInt128>
 /// </summary>
 internal sealed class IdMap<TKey, THash> where TKey : unmanaged, IEquatable<TKey> where THash : IKeyHash<TKey>
 {
-    private TKey[] _keys;
-    private int[] _slots; // id + 1; 0 = empty
+    // key and slot side by side: a probe touches one cache line, not one in each of two arrays; packed to 4 bytes so
+    // an entry takes no more room than the two arrays did (12 bytes for a 64-bit key, 20 for a 128-bit one)
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Pack = 4)]
+    private struct Entry
+    {
+        public TKey Key;
+        public int Slot; // id + 1; 0 = empty
+    }
+
+    private Entry[] _entries;
     private int _shift;
     private int _count;
 
@@ -39,8 +47,7 @@ internal sealed class IdMap<TKey, THash> where TKey : unmanaged, IEquatable<TKey
     public IdMap(int capacity = 16)
     {
         var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, capacity * 2));
-        _keys = new TKey[size];
-        _slots = new int[size];
+        _entries = new Entry[size];
         _shift = 64 - BitOperations.Log2((uint)size);
     }
 
@@ -48,40 +55,62 @@ internal sealed class IdMap<TKey, THash> where TKey : unmanaged, IEquatable<TKey
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGetValue(TKey key, out int id)
     {
-        var mask = _slots.Length - 1;
+        var entries = _entries;
+        var mask = entries.Length - 1;
         for (var i = (int)(THash.Hash(key) >> _shift); ; i = (i + 1) & mask)
         {
-            var s = _slots[i];
-            if (s == 0) { id = -1; return false; }
-            if (_keys[i].Equals(key)) { id = s - 1; return true; }
+            ref var e = ref entries[i];
+            if (e.Slot == 0) { id = -1; return false; }
+            if (e.Key.Equals(key)) { id = e.Slot - 1; return true; }
+        }
+    }
+
+    /// <summary>
+    /// The id of <paramref name="key"/>; if absent, adds it with <paramref name="newId"/> (≥ 0) and returns that — one
+    /// probe sequence where TryGetValue then Add would take two.
+    /// </summary>
+    public int GetOrAdd(TKey key, int newId)
+    {
+        if ((_count + 1) * 2 > _entries.Length) Grow();
+        var entries = _entries;
+        var mask = entries.Length - 1;
+        for (var i = (int)(THash.Hash(key) >> _shift); ; i = (i + 1) & mask)
+        {
+            ref var e = ref entries[i];
+            if (e.Slot == 0)
+            {
+                e.Key = key;
+                e.Slot = newId + 1;
+                _count++;
+                return newId;
+            }
+            if (e.Key.Equals(key)) return e.Slot - 1;
         }
     }
 
     /// <summary>Adds <paramref name="key"/> (which must be absent) with <paramref name="id"/> (≥ 0).</summary>
     public void Add(TKey key, int id)
     {
-        if ((_count + 1) * 2 > _slots.Length) Grow();
-        Place(key, id + 1);
+        if ((_count + 1) * 2 > _entries.Length) Grow();
+        Place(new Entry { Key = key, Slot = id + 1 });
         _count++;
     }
 
-    private void Place(TKey key, int slot)
+    private void Place(in Entry entry)
     {
-        var mask = _slots.Length - 1;
-        var i = (int)(THash.Hash(key) >> _shift);
-        while (_slots[i] != 0) i = (i + 1) & mask;
-        _keys[i] = key;
-        _slots[i] = slot;
+        var entries = _entries;
+        var mask = entries.Length - 1;
+        var i = (int)(THash.Hash(entry.Key) >> _shift);
+        while (entries[i].Slot != 0) i = (i + 1) & mask;
+        entries[i] = entry;
     }
 
     private void Grow()
     {
-        var oldKeys = _keys;
-        var oldSlots = _slots;
-        _keys = new TKey[oldSlots.Length * 2];
-        _slots = new int[oldSlots.Length * 2];
+        var old = _entries;
+        _entries = new Entry[old.Length * 2];
         _shift--;
-        for (var i = 0; i < oldSlots.Length; i++)
-            if (oldSlots[i] != 0) Place(oldKeys[i], oldSlots[i]);
+        foreach (ref readonly var e in old.AsSpan())
+            if (e.Slot != 0) Place(e);
     }
 }

@@ -73,10 +73,8 @@ public sealed class Profile
     {
         // key: address, then the mapping id and the return-address flag (mapping ids are ≥ -1)
         var key = new UInt128(((ulong)(uint)mappingId << 1) | (isReturnAddress ? 1UL : 0UL), address);
-        if (_locationIds.TryGetValue(key, out var id)) return id;
-        id = Locations.Count;
-        Locations.Add(new Location { Id = id, MappingId = mappingId, Address = address, IsReturnAddress = isReturnAddress });
-        _locationIds.Add(key, id);
+        var id = _locationIds.GetOrAdd(key, Locations.Count);
+        if (id == Locations.Count) Locations.Add(new Location { Id = id, MappingId = mappingId, Address = address, IsReturnAddress = isReturnAddress });
         return id;
     }
 

@@ -23,11 +23,12 @@ public sealed class StackTable
     public int Push(int parent, int location)
     {
         var key = ((ulong)(uint)parent << 32) | (uint)location;
-        if (_ids.TryGetValue(key, out var id)) return id;
-        id = _parent.Count;
-        _parent.Add(parent);
-        _location.Add(location);
-        _ids.Add(key, id);
+        var id = _ids.GetOrAdd(key, _parent.Count);
+        if (id == _parent.Count)
+        {
+            _parent.Add(parent);
+            _location.Add(location);
+        }
         return id;
     }
 

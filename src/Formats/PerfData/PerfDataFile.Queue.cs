@@ -2,8 +2,9 @@ namespace Stackweave.Formats.PerfData;
 
 // The ordering queue. A SAMPLE is decoded once when read (to check it and learn its time) and then kept as its raw
 // bytes in a chunked arena, not as an object: only (time, sequence, where) entries are sorted, and the sample is
-// decoded again when delivered (PerfProfileBuilder gets them as bytes, in batches, and decodes them on its own
-// thread into one reused object). Other kernel records are few and kept decoded.
+// decoded again when delivered, in batches: on the reading thread into the batch's reused records, except samples with
+// user stacks or raw data, which PerfProfileBuilder gets as bytes and decodes on its own thread into one reused object
+// (so a batch never holds thousands of stack copies twice). Other kernel records are few and kept decoded.
 public sealed partial class PerfDataFile
 {
     // A record is at most 65535 bytes (perf_event_header.size is a u16): every chunk holds whole records.
@@ -103,13 +104,14 @@ public sealed partial class PerfDataFile
     }
 }
 
-/// <summary>Records handed from the reading thread to a building thread: SAMPLEs as raw bytes, others decoded.</summary>
+/// <summary>Records handed from the reading thread to a building thread: decoded, except large SAMPLEs kept as raw bytes.</summary>
 internal sealed class PerfRecordBatch
 {
-    public const int Capacity = 2048;
+    public const int Capacity = 512; // records per batch: 4 batches of decoded samples stay a few MB
     public readonly PerfRecord?[] Objects = new PerfRecord?[Capacity];
+    public readonly SampleRecord?[] Decoded = new SampleRecord?[Capacity];
     public readonly (int Pos, int Length, long Offset, int Stream, int AttrIndex, bool InCompressed)[] Samples = new (int, int, long, int, int, bool)[Capacity];
-    public byte[] Bytes = new byte[1 << 18];
+    public byte[] Bytes = []; // grown on demand: only samples with user stacks or raw data travel as bytes
     public int Count, BytesUsed;
     public PerfEventAttr[] Attrs = [];
 
@@ -144,8 +146,18 @@ public sealed partial class PerfDataFile
                 batch.Objects[batch.Count++] = Deliver(p);
                 continue;
             }
+            var attr = Attrs[p.AttrIndex];
+            if ((attr.SampleType & (SampleFormat.StackUser | SampleFormat.Raw)) == 0)
+            {
+                // small samples are decoded here, on the reading thread, into the batch's own reused records
+                var into = batch.Decoded[batch.Count] ??= new SampleRecord();
+                batch.Objects[batch.Count++] = DecodeSample(_chunks[p.Chunk].AsSpan(p.Pos, p.Length), p.Offset, p.InCompressed, p.Stream, p.AttrIndex, attr, into, reuse: true);
+                ReleaseChunk(p.Chunk);
+                continue;
+            }
+            // samples with user stacks or raw data (large) stay bytes until the building thread decodes them into one object
             if (batch.BytesUsed + p.Length > batch.Bytes.Length)
-                Array.Resize(ref batch.Bytes, Math.Max(batch.Bytes.Length * 2, batch.BytesUsed + p.Length));
+                Array.Resize(ref batch.Bytes, Math.Max(Math.Max(batch.Bytes.Length * 2, 1 << 16), batch.BytesUsed + p.Length));
             _chunks[p.Chunk].AsSpan(p.Pos, p.Length).CopyTo(batch.Bytes.AsSpan(batch.BytesUsed));
             batch.Samples[batch.Count++] = (batch.BytesUsed, p.Length, p.Offset, p.Stream, p.AttrIndex, p.InCompressed);
             batch.BytesUsed += p.Length;

@@ -28,8 +28,8 @@ public static class PerfProfileBuilder
     }
 
     /// <summary>
-    /// Reads, checks and orders records on a second thread, in batches (SAMPLEs as raw bytes), while the caller decodes
-    /// and builds from the previous ones. Order is kept; a reading error is rethrown here, in order.
+    /// Reads, checks, orders and decodes records on a second thread, in batches, while the caller builds from the
+    /// previous ones. Order is kept; a reading error is rethrown here, in order.
     /// </summary>
     private static IEnumerable<PerfRecordBatch> ReadAhead(PerfDataFile file)
     {
@@ -104,6 +104,8 @@ public static class PerfProfileBuilder
         public readonly List<(ulong Start, ulong End, int Id)> Maps = [];
         /// <summary>Stacks of the chains seen in this address space since it last changed (see StackOf).</summary>
         public readonly ChainCache<CachedStack> Chains = new();
+        /// <summary>The last chain computed in this address space since it last changed, root first (see ComputeStack).</summary>
+        public readonly LastChain LastChain = new();
         /// <summary>The kernel-space change count the cached chains were made under.</summary>
         public int KernelStamp;
 
@@ -117,6 +119,7 @@ public static class PerfProfileBuilder
         public void Insert(ulong start, ulong end, int id)
         {
             Chains.Clear();
+            LastChain.Count = 0;
             var i = LowerBound(start);
             if (i > 0 && Maps[i - 1].End > start)
             {
@@ -152,6 +155,24 @@ public static class PerfProfileBuilder
         }
     }
 
+    /// <summary>A chain's frames root first, with the stack node each one ends (valid while its address space is unchanged).</summary>
+    private sealed class LastChain
+    {
+        public ulong[] Ips = new ulong[64];
+        public bool[] Kernel = new bool[64];
+        public int[] Stacks = new int[64];
+        public int Count;
+
+        public void Reserve(int n)
+        {
+            if (Ips.Length >= n) return;
+            var size = Math.Max(n, Ips.Length * 2);
+            Array.Resize(ref Ips, size);
+            Array.Resize(ref Kernel, size);
+            Array.Resize(ref Stacks, size);
+        }
+    }
+
     /// <summary>The stack a chain resolved to, and what resolving it counted.</summary>
     private readonly record struct CachedStack(int Stack, bool Invalid, bool Truncated);
 
@@ -161,7 +182,6 @@ public static class PerfProfileBuilder
         private readonly Dictionary<int, int> _pidOfTid = [];
         private readonly Dictionary<int, AddressSpace> _spaces = [];
         private readonly AddressSpace _kernel = new();
-        private readonly List<int> _frames = [];
         private readonly long[] _values = new long[2];
         private readonly List<int> _eventOfAttr = [];
         private int _kernelMapping = -1;
@@ -271,7 +291,7 @@ public static class PerfProfileBuilder
             if (pid < 0 && tid >= 0 && _pidOfTid.TryGetValue(tid, out var p)) pid = p;
             // A task that is exiting samples as pid/tid -1: perf names it ":-1" whatever else was called -1.
             var comm = tid < 0 ? DefaultComm(tid) : _comm.TryGetValue(tid, out var c) ? c : _comm.TryGetValue(pid, out c) ? c : DefaultComm(tid);
-            var thread = profile.InternThread(pid, tid, comm);
+            var thread = ThreadOf(pid, tid, comm);
 
             var space = pid >= 0 && _spaces.TryGetValue(pid, out var sp) ? sp : null;
             var stack = options.UserStackUnwinder is { } unwinder && s.RegsUser is not null && s.StackUser is { Length: > 0 } && space is not null
@@ -286,16 +306,23 @@ public static class PerfProfileBuilder
             if (options.AggregateSamples && labels is null && ThreadAggregates(thread))
             {
                 var key = new UInt128(((ulong)(uint)thread << 32) | (uint)evt, (uint)stack);
-                if (_rows.TryGetValue(key, out var row))
-                {
-                    profile.Samples.AddValues(row, _values);
-                    return row;
-                }
-                row = profile.Samples.Add(stack, thread, time, _values, evt, s.SampleId.Cpu);
-                _rows.Add(key, row);
+                var row = _rows.GetOrAdd(key, profile.Samples.Count);
+                if (row < profile.Samples.Count) profile.Samples.AddValues(row, _values);
+                else profile.Samples.Add(stack, thread, time, _values, evt, s.SampleId.Cpu);
                 return row;
             }
             return profile.Samples.Add(stack, thread, time, _values, evt, s.SampleId.Cpu, labels);
+        }
+
+        // per tid, the thread its last sample was given (an int-keyed lookup instead of hashing the comm every sample)
+        private readonly Dictionary<int, (int Pid, string Comm, int Thread)> _threadOfTid = [];
+
+        private int ThreadOf(int pid, int tid, string comm)
+        {
+            ref var last = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_threadOfTid, tid, out var seen);
+            if (seen && last.Pid == pid && string.Equals(last.Comm, comm, StringComparison.Ordinal)) return last.Thread;
+            last = (pid, comm, profile.InternThread(pid, tid, comm));
+            return last.Thread;
         }
 
         private readonly List<sbyte> _threadAggregates = [];
@@ -326,8 +353,8 @@ public static class PerfProfileBuilder
             if (_kernelStamp != (space?.KernelStamp ?? _noSpaceStamp))
             {
                 // a kernel mapping changed: every cached chain may hold kernel frames
-                if (space is null) { _noSpace.Clear(); _noSpaceStamp = _kernelStamp; }
-                else { space.Chains.Clear(); space.KernelStamp = _kernelStamp; }
+                if (space is null) { _noSpace.Clear(); _noSpaceLast.Count = 0; _noSpaceStamp = _kernelStamp; }
+                else { space.Chains.Clear(); space.LastChain.Count = 0; space.KernelStamp = _kernelStamp; }
             }
             var cache = space?.Chains ?? _noSpace;
             var hash = ChainCache<CachedStack>.Hash(key);
@@ -379,13 +406,14 @@ public static class PerfProfileBuilder
         private CachedStack ComputeStack(SampleRecord s, ReadOnlySpan<ulong> chain, bool hasChain, AddressSpace? space, out bool cacheable)
         {
             cacheable = true;
-            _frames.Clear();
             var invalid = false;
             var truncated = false;
+            var n = 0;
             if (hasChain)
             {
+                // first pass: the chain's frames (leaf first) and whether each is a kernel address
+                if (_ips.Length < chain.Length) { _ips = new ulong[Math.Max(chain.Length, _ips.Length * 2)]; _inKernel = new bool[_ips.Length]; }
                 var kernel = s.CpuMode is PerfConstants.MiscKernel or PerfConstants.MiscGuestKernel;
-                var first = true;
                 foreach (var ip in chain)
                 {
                     if (ip >= PerfConstants.ContextMax)
@@ -396,34 +424,60 @@ public static class PerfProfileBuilder
                             // perf drops the whole chain on an unknown context marker
                             // (util/machine.c thread__resolve_callchain_sample: "invalid callchain context").
                             profile.Diagnostics.Count("callchains dropped: invalid context marker");
-                            _frames.Clear();
+                            n = 0;
                             invalid = true;
                             break;
                         }
                         kernel = ip is PerfConstants.ContextKernel or PerfConstants.ContextGuestKernel or PerfConstants.ContextHv;
                         continue;
                     }
-                    if (_frames.Count >= options.Limits.MaxStackDepth)
+                    if (n >= options.Limits.MaxStackDepth)
                     {
                         profile.Diagnostics.Count("stacks truncated at the depth limit");
                         truncated = true;
                         break;
                     }
-                    _frames.Add(LocationOf(ip, kernel, space, !first));
-                    first = false;
+                    _ips[n] = ip;
+                    _inKernel[n] = kernel;
+                    n++;
                 }
             }
-            if (_frames.Count == 0 && !invalid && (s.Attr(file) & SampleFormat.Ip) != 0)
+            if (n == 0 && !invalid && (s.Attr(file) & SampleFormat.Ip) != 0)
             {
                 var kernel = s.CpuMode is PerfConstants.MiscKernel or PerfConstants.MiscGuestKernel;
                 // a chain without frames falls back to the sample ip, which is not part of the key then
                 cacheable = !hasChain;
                 return new CachedStack(profile.Stacks.Push(StackTable.Root, LocationOf(s.Ip, kernel, space, false)), false, false);
             }
+            // second pass, root first: the frames this chain shares, from the root, with the last chain computed in
+            // this address space keep that chain's stack nodes (consecutive samples of a process share most of their
+            // callers); only the rest is looked up and interned.
+            var last = space?.LastChain ?? _noSpaceLast;
+            last.Reserve(n);
             var stack = StackTable.Root;
-            for (var i = _frames.Count - 1; i >= 0; i--) stack = profile.Stacks.Push(stack, _frames[i]);
+            var j = 0;
+            for (var same = Math.Min(n, last.Count); j < same; j++)
+            {
+                var i = n - 1 - j;
+                // the leaf (i == 0) is looked up at its own address, callers at address - 1: the flag must match too
+                if (last.Ips[j] != _ips[i] || last.Kernel[j] != _inKernel[i] || (i == 0) != (j == last.Count - 1)) break;
+                stack = last.Stacks[j];
+            }
+            for (; j < n; j++)
+            {
+                var i = n - 1 - j;
+                stack = profile.Stacks.Push(stack, LocationOf(_ips[i], _inKernel[i], space, i != 0));
+                last.Ips[j] = _ips[i];
+                last.Kernel[j] = _inKernel[i];
+                last.Stacks[j] = stack;
+            }
+            last.Count = n;
             return new CachedStack(stack, invalid, truncated);
         }
+
+        private ulong[] _ips = new ulong[128];
+        private bool[] _inKernel = new bool[128];
+        private readonly LastChain _noSpaceLast = new();
 
         // perf names the idle task "swapper" (tools/perf/util/machine.c, __machine__findnew_thread for pid 0)
         // and any other thread it saw no COMM for ":<tid>" (util/thread.c thread__comm_str fallback).

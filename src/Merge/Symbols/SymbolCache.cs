@@ -30,7 +30,7 @@ public sealed class SymbolCache
     public Task Preload(string input, SymbolOptions options)
     {
         if (input == "-" || !File.Exists(input)) return Task.CompletedTask;
-        return Task.Run(() =>
+        return RunInBackground(() =>
         {
             List<(string Path, string BuildId)> objects = [];
             try
@@ -60,5 +60,47 @@ public sealed class SymbolCache
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or Formats.IO.CaptureFormatException) { }
             }
         });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on a thread of its own at a lower scheduling priority (Linux: nice 10), so that on a
+    /// machine with few cores the thread that reads the capture keeps its core; the loading fills the gaps.
+    /// </summary>
+    private static Task RunInBackground(Action work)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
+        {
+            LowerPriority.OfCurrentThread();
+            try { work(); done.SetResult(); }
+            catch (Exception e) { done.SetException(e); }
+        }) { IsBackground = true, Name = "symbol preload" }.Start();
+        return done.Task;
+    }
+}
+
+/// <summary>Lowers the calling thread's scheduling priority where the platform allows it (Linux: setpriority on its tid).</summary>
+internal static class LowerPriority
+{
+    private const int PrioProcess = 0;  // PRIO_PROCESS (sys/resource.h): with a tid, one thread on Linux
+    private const long SysGettid = 186; // __NR_gettid on x86_64 (arch/x86/entry/syscalls/syscall_64.tbl)
+    private const int Nice = 10;        // nice(1)'s default increment
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int setpriority(int which, uint who, int prio);
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern long syscall(long number);
+
+    /// <summary>Best effort: anything but Linux on x86_64, or a refusal, leaves the priority as it is.</summary>
+    public static void OfCurrentThread()
+    {
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64) return;
+        try
+        {
+            var tid = syscall(SysGettid);
+            if (tid > 0) _ = setpriority(PrioProcess, (uint)tid, Nice);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
     }
 }

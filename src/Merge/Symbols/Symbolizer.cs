@@ -91,7 +91,7 @@ public static class Symbolizer
         ArgumentNullException.ThrowIfNull(options);
         var report = new SymbolizeReport();
         var state = new State(profile, options, report, kernelReferenceAddress);
-        var (self, frames) = SampleWeights(profile);
+        var (self, frames, inclusive) = SampleWeights(profile);
         var locStats = new BinaryStats?[profile.Locations.Count];
 
         foreach (var loc in profile.Locations)
@@ -132,7 +132,7 @@ public static class Symbolizer
             }
         }
 
-        CountSamplesPerObject(profile, locStats);
+        CountSamplesPerObject(profile, locStats, inclusive);
         foreach (var b in report.Binaries)
             if (b.UnresolvedLocations > 0)
             {
@@ -142,7 +142,6 @@ public static class Symbolizer
         return report;
     }
 
-    /// <summary>Per location: samples where it is the leaf, and frame occurrences summed over samples.</summary>
     /// <summary>The name perf shows for an ELF symbol: demangled in <paramref name="style"/>, a "@plt" or "@@VERSION" suffix kept.</summary>
     public static string DisplayName(string symbol, Demangle.DemangleStyle style)
     {
@@ -152,42 +151,75 @@ public static class Symbolizer
     }
 
     /// <summary>
-    /// Fills <see cref="BinaryStats.Samples"/>: per object, the samples with at least one frame in it. One walk to the
-    /// root per distinct stack (not per sample), an object counted once per stack by a stamp.
+    /// Fills <see cref="BinaryStats.Samples"/>: per object, the samples with at least one frame in it. One depth-first
+    /// walk of the stack tree: a node adds its subtree's samples (<paramref name="inclusive"/>) to its object when no
+    /// caller above it is in that object, so each sample counts once per object.
     /// </summary>
-    private static void CountSamplesPerObject(Profile profile, BinaryStats?[] locStats)
+    private static void CountSamplesPerObject(Profile profile, BinaryStats?[] locStats, long[] inclusive)
     {
         var stacks = profile.Stacks;
-        if (stacks.Count == 0) return;
-        var perStack = new long[stacks.Count];
-        var samples = profile.Samples;
-        for (var i = 0; i < samples.Count; i++)
+        var n = stacks.Count;
+        if (n == 0) return;
+        // objects numbered once, so the walk counts in arrays, not a dictionary
+        var objectOf = new int[locStats.Length];
+        var objects = new List<BinaryStats>();
+        var numbers = new Dictionary<BinaryStats, int>(ReferenceEqualityComparer.Instance);
+        for (var l = 0; l < locStats.Length; l++)
         {
-            var st = samples.Stack(i);
-            if ((uint)st < (uint)perStack.Length) perStack[st]++;
+            if (locStats[l] is not { } b) { objectOf[l] = -1; continue; }
+            if (!numbers.TryGetValue(b, out var k)) { k = objects.Count; objects.Add(b); numbers.Add(b, k); }
+            objectOf[l] = k;
         }
-        var stamp = new Dictionary<BinaryStats, int>(ReferenceEqualityComparer.Instance);
-        for (var s = 0; s < stacks.Count; s++)
+        int ObjectOf(int node) => stacks.Location(node) is var l && (uint)l < (uint)objectOf.Length ? objectOf[l] : -1;
+        // Parents come before children (stack ids grow away from the root); a node breaking that is taken as a root.
+        int ParentOf(int node) => stacks.Parent(node) is var p && p < node ? p : -1;
+
+        // children of every node, in one array (counting sort by parent)
+        var first = new int[n + 2];
+        for (var s = 0; s < n; s++) first[ParentOf(s) + 2]++;
+        for (var i = 2; i < first.Length; i++) first[i] += first[i - 1];
+        var children = new int[n];
+        var fill = (int[])first.Clone();
+        for (var s = 0; s < n; s++) children[fill[ParentOf(s) + 1]++] = s;
+
+        var open = new int[objects.Count]; // frames of each object on the current path
+        var counts = new long[objects.Count];
+        var path = new Stack<(int Node, int Next)>();
+        // roots are the children of "-1" (slot 0)
+        for (var r = first[0]; r < first[1]; r++)
         {
-            if (perStack[s] == 0) continue;
-            // Parents come before children (stack ids grow away from the root), which bounds the walk.
-            for (int n = s, guard = 0; n >= 0 && guard <= stacks.Count; n = stacks.Parent(n) < n ? stacks.Parent(n) : -1, guard++)
+            Enter(children[r]);
+            while (path.Count > 0)
             {
-                var l = stacks.Location(n);
-                if ((uint)l >= (uint)locStats.Length || locStats[l] is not { } b) continue;
-                if (stamp.TryGetValue(b, out var last) && last == s + 1) continue;
-                stamp[b] = s + 1;
-                b.Samples += perStack[s];
+                var (node, next) = path.Pop();
+                if (next < first[node + 2])
+                {
+                    path.Push((node, next + 1));
+                    Enter(children[next]);
+                    continue;
+                }
+                if (ObjectOf(node) is var k and >= 0) open[k]--;
             }
+        }
+        for (var k = 0; k < objects.Count; k++) objects[k].Samples += counts[k];
+
+        void Enter(int node)
+        {
+            if (ObjectOf(node) is var k and >= 0)
+            {
+                if (open[k]++ == 0) counts[k] += inclusive[node];
+            }
+            path.Push((node, first[node + 1]));
         }
     }
 
-    private static (long[] Self, long[] Frames) SampleWeights(Profile profile)
+    /// <summary>Per location: samples where it is the leaf, and frame occurrences summed over samples; per stack node: its subtree's samples.</summary>
+    private static (long[] Self, long[] Frames, long[] Inclusive) SampleWeights(Profile profile)
     {
         var self = new long[profile.Locations.Count];
         var frames = new long[profile.Locations.Count];
         var stacks = profile.Stacks;
-        if (stacks.Count == 0) return (self, frames);
+        if (stacks.Count == 0) return (self, frames, []);
         var perStack = new long[stacks.Count];
         var samples = profile.Samples;
         for (var i = 0; i < samples.Count; i++)
@@ -207,7 +239,7 @@ public static class Symbolizer
             var l = stacks.Location(s);
             if ((uint)l < (uint)frames.Length) frames[l] += inclusive[s];
         }
-        return (self, frames);
+        return (self, frames, inclusive);
     }
 
     private readonly record struct Hit(string Name, ulong Offset, string? File = null, long Line = 0);
