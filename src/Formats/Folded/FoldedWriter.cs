@@ -115,7 +115,7 @@ public static class FoldedWriter
         // stackcollapse-perf.pl state carried between lines.
         var pname = -1;           // -1: undef
         UInt128 mPeriod = 1;
-        var agg = new KeySums(samples.Count);
+        var agg = new KeySums(1024);
         var header = new StringBuilder();
 
         // Profiles that did not come from perf events (pprof, bpftrace...) have no perf script text to emulate:
