@@ -68,7 +68,7 @@ public class PictureSizeTests
         using (var w = new StreamWriter(svg, leaveOpen: true)) SvgFlameGraphWriter.Write(p, w, new SvgOptions());
         Assert.True(svg.Length < 5 << 20, $"SVG of {Samples} samples is {svg.Length} bytes");
         Assert.True(svg.Length > 100_000, $"SVG is only {svg.Length} bytes: frames are missing");
-        Assert.True(svg.PeakGrowth < 400L << 20, $"the managed heap grew by {svg.PeakGrowth >> 20} MB while writing the SVG ({svg.Length} bytes)");
+        Assert.True(svg.PeakGrowth < 160L << 20, $"the live managed heap grew by {svg.PeakGrowth >> 20} MB while writing the SVG ({svg.Length} bytes)");
 
         // the page is measured from its own baseline: what the SVG left behind is not the page's
         GC.Collect();
@@ -77,17 +77,16 @@ public class PictureSizeTests
         Assert.True(html.Length < 20 << 20, $"HTML of {Samples} samples is {html.Length} bytes");
         // The page's writer folds to UTF-8 (FoldedWriter.CollapseUtf8), builds its frame tree from those bytes through one reused
         // char buffer (sized for the lines' frame count, so no column regrows) and drops the texts once each line has its node;
-        // its JSON goes out through one reused char buffer. No string per folded line: the heap grows by about 220 MB here,
-        // measured from the page's own baseline (the string path grew by 250–390 MB, and needed a 600 MB bound when the SVG's
-        // garbage was counted too).
-        Assert.True(html.PeakGrowth < 300L << 20, $"the managed heap grew by {html.PeakGrowth >> 20} MB while writing the page ({html.Length} bytes)");
+        // its JSON goes out through one reused char buffer. No string per folded line: the live heap grows by about 160 MB
+        // here (the SVG's: about 110 MB), measured from the page's own baseline with garbage collected; bounds at 1.5×.
+        Assert.True(html.PeakGrowth < 240L << 20, $"the live managed heap grew by {html.PeakGrowth >> 20} MB while writing the page ({html.Length} bytes)");
 
         // the page holds every sample's weight: the folded total
         var total = FoldedWriter.Collapse(p, new FoldedOptions(), out _).Aggregate(UInt128.Zero, (a, l) => a + l.Value);
         Assert.Equal((UInt128)Samples, total);
     }
 
-    /// <summary>Counts bytes and samples the managed heap at every write (no bytes are kept).</summary>
+    /// <summary>Counts bytes and samples the live managed heap at the first write and every 256th after (no bytes are kept).</summary>
     private sealed class CountingStream(long baseline) : Stream
     {
         private long _length;
@@ -102,10 +101,15 @@ public class PictureSizeTests
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        private int _writes;
+
         public override void Write(ReadOnlySpan<byte> buffer)
         {
             _length += buffer.Length;
-            PeakGrowth = Math.Max(PeakGrowth, GC.GetTotalMemory(false) - baseline);
+            // Live data, not garbage: how much uncollected garbage the heap holds depends on the GC's budgets, which earlier
+            // tests in the same process tune, so only a collected heap measures the writer. The first write comes after the
+            // writer has built what it keeps; later ones are sampled.
+            if (_writes++ % 256 == 0) PeakGrowth = Math.Max(PeakGrowth, GC.GetTotalMemory(true) - baseline);
         }
     }
 }
