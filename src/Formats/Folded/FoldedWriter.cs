@@ -547,13 +547,12 @@ internal sealed class FoldVariant(Profile profile, FrameTexts texts)
             if (t > 1)
             {
                 var key = ((ulong)(uint)(node + 1) << 32) | (uint)(t - 2);
-                if (!_nodes.TryGetValue(key, out var child))
+                var child = _nodes.GetOrAdd(key, _parent.Count);
+                if (child == _parent.Count)
                 {
-                    child = _parent.Count;
                     _parent.Add(node);
                     _text.Add(t - 2);
                     _length.Add((node < 0 ? 0 : _length[node]) + texts.Bytes(t - 2).Length);
-                    _nodes.Add(key, child);
                 }
                 node = child;
             }

@@ -67,7 +67,7 @@ internal sealed class IdMap<TKey, THash> where TKey : unmanaged, IEquatable<TKey
 
     /// <summary>
     /// The id of <paramref name="key"/>; if absent, adds it with <paramref name="newId"/> (≥ 0) and returns that — one
-    /// probe sequence where TryGetValue then Add would take two.
+    /// probe sequence where a lookup and then an insertion would take two.
     /// </summary>
     public int GetOrAdd(TKey key, int newId)
     {
@@ -86,14 +86,6 @@ internal sealed class IdMap<TKey, THash> where TKey : unmanaged, IEquatable<TKey
             }
             if (e.Key.Equals(key)) return e.Slot - 1;
         }
-    }
-
-    /// <summary>Adds <paramref name="key"/> (which must be absent) with <paramref name="id"/> (≥ 0).</summary>
-    public void Add(TKey key, int id)
-    {
-        if ((_count + 1) * 2 > _entries.Length) Grow();
-        Place(new Entry { Key = key, Slot = id + 1 });
-        _count++;
     }
 
     private void Place(in Entry entry)
