@@ -34,11 +34,11 @@ public sealed class SymbolTable
     private readonly SymbolEntry[] _symbols;
 
     /// <summary>Builds the table from unsorted symbols whose zero size means "unknown" (End == Start).</summary>
-    public SymbolTable(IEnumerable<SymbolEntry> symbols, bool isKallsyms = false)
+    public SymbolTable(IEnumerable<SymbolEntry> symbols)
     {
         // sorting copies into a new array, so a caller's list is read as it is
         var sorted = StableSortByStart(symbols as List<SymbolEntry> ?? new List<SymbolEntry>(symbols));
-        FixupEnd(sorted, isKallsyms);
+        FixupEnd(sorted);
         _symbols = FixupDuplicate(sorted);
         _starts = new ulong[_symbols.Length];
         for (var i = 0; i < _symbols.Length; i++) _starts[i] = _symbols[i].Start;
@@ -66,27 +66,35 @@ public sealed class SymbolTable
     {
         var n = list.Count;
         var sorted = new SymbolEntry[n];
+        var starts = new ulong[n];
+        for (var i = 0; i < n; i++) starts[i] = list[i].Start;
+        if (StableOrder(starts) is not { } order) list.CopyTo(sorted);
+        else for (var i = 0; i < n; i++) sorted[i] = list[order[i]];
+        return sorted;
+    }
+
+    /// <summary>
+    /// The order that sorts <paramref name="starts"/> keeping input order among equal starts (perf's rb-tree sends equal
+    /// keys right), or null when they are sorted already. <paramref name="starts"/> is left sorted.
+    /// </summary>
+    internal static int[]? StableOrder(ulong[] starts)
+    {
+        var n = starts.Length;
         var inOrder = true;
-        for (var i = 1; i < n && inOrder; i++) inOrder = list[i - 1].Start <= list[i].Start;
-        if (inOrder)
-        {
-            list.CopyTo(sorted);
-            return sorted;
-        }
-        var keys = new ulong[n];
+        for (var i = 1; i < n && inOrder; i++) inOrder = starts[i - 1] <= starts[i];
+        if (inOrder) return null;
         var idx = new int[n];
-        for (var i = 0; i < n; i++) { keys[i] = list[i].Start; idx[i] = i; }
-        Array.Sort(keys, idx);
+        for (var i = 0; i < n; i++) idx[i] = i;
+        Array.Sort(starts, idx);
         // Array.Sort is not stable: restore input order inside each run of equal starts.
         for (var i = 0; i < n;)
         {
             var j = i + 1;
-            while (j < n && keys[j] == keys[i]) j++;
+            while (j < n && starts[j] == starts[i]) j++;
             if (j - i > 1) Array.Sort(idx, i, j - i);
             i = j;
         }
-        for (var i = 0; i < n; i++) sorted[i] = list[idx[i]];
-        return sorted;
+        return idx;
     }
 
     /// <summary>Number of symbols after alias reduction.</summary>
@@ -109,25 +117,19 @@ public sealed class SymbolTable
         return null;
     }
 
-    private static void FixupEnd(SymbolEntry[] s, bool isKallsyms)
+    private static void FixupEnd(SymbolEntry[] s)
     {
         if (s.Length == 0) return;
         for (var i = 1; i < s.Length; i++)
         {
             ref var prev = ref s[i - 1];
-            var curr = s[i];
-            if (prev.End != prev.Start) continue;
-            // Between kernel text and modules perf leaves the gap unfilled: the last symbol of one side ends a page later.
-            if (isKallsyms && (prev.Module is null) != (curr.Module is null))
-                prev = prev with { End = RoundUp(prev.End + Page) };
-            else
-                prev = prev with { End = curr.Start };
+            if (prev.End == prev.Start) prev = prev with { End = s[i].Start };
         }
         ref var last = ref s[^1];
         if (last.End == last.Start) last = last with { End = RoundUp(last.Start) + Page };
     }
 
-    private static ulong RoundUp(ulong v) => v > ulong.MaxValue - (Page - 1) ? ulong.MaxValue & ~(Page - 1) : (v + Page - 1) & ~(Page - 1);
+    internal static ulong RoundUp(ulong v) => v > ulong.MaxValue - (Page - 1) ? ulong.MaxValue & ~(Page - 1) : (v + Page - 1) & ~(Page - 1);
 
     /// <summary>Keeps one symbol per start address (in place; the array is returned trimmed only when aliases were dropped).</summary>
     private static SymbolEntry[] FixupDuplicate(SymbolEntry[] s)
@@ -151,28 +153,31 @@ public sealed class SymbolTable
     }
 
     /// <summary>perf's choose_best_symbol: true when <paramref name="a"/> wins over <paramref name="b"/>.</summary>
-    internal static bool ChooseFirst(in SymbolEntry a, in SymbolEntry b)
+    internal static bool ChooseFirst(in SymbolEntry a, in SymbolEntry b) =>
+        ChooseFirst(a.End - a.Start, a.Binding, LeadingUnderscores(a.Name), a.PerfNameLength, IsSyscallAlias(a.Name),
+                    b.End - b.Start, b.Binding, LeadingUnderscores(b.Name), b.PerfNameLength);
+
+    /// <summary>perf's choose_best_symbol on what it compares: sizes, bindings, leading underscores, name lengths, "SyS" aliases.</summary>
+    internal static bool ChooseFirst(ulong la, byte bindingA, int underscoresA, int nameLengthA, bool syscallAliasA,
+                                     ulong lb, byte bindingB, int underscoresB, int nameLengthB)
     {
-        var la = a.End - a.Start;
-        var lb = b.End - b.Start;
         if (lb == 0 && la > 0) return true;
         if (la == 0 && lb > 0) return false;
-        bool wa = a.Binding == StbWeak, wb = b.Binding == StbWeak;
+        bool wa = bindingA == StbWeak, wb = bindingB == StbWeak;
         if (wb && !wa) return true;
         if (wa && !wb) return false;
-        bool ga = a.Binding == StbGlobal, gb = b.Binding == StbGlobal;
+        bool ga = bindingA == StbGlobal, gb = bindingB == StbGlobal;
         if (ga && !gb) return true;
         if (gb && !ga) return false;
-        int ua = LeadingUnderscores(a.Name), ub = LeadingUnderscores(b.Name);
-        if (ub > ua) return true;
-        if (ua > ub) return false;
-        int na = a.PerfNameLength, nb = b.PerfNameLength;
-        if (na > nb) return true;
-        if (na < nb) return false;
+        if (underscoresB > underscoresA) return true;
+        if (underscoresA > underscoresB) return false;
+        if (nameLengthA > nameLengthB) return true;
+        if (nameLengthA < nameLengthB) return false;
         // arch__choose_best_symbol (generic): avoid the "SyS" / "compat_SyS" syscall aliases.
-        if (a.Name.StartsWith("SyS", StringComparison.Ordinal) || a.Name.StartsWith("compat_SyS", StringComparison.Ordinal)) return false;
-        return true;
+        return !syscallAliasA;
     }
+
+    private static bool IsSyscallAlias(string name) => name.StartsWith("SyS", StringComparison.Ordinal) || name.StartsWith("compat_SyS", StringComparison.Ordinal);
 
     private static int LeadingUnderscores(string s)
     {
