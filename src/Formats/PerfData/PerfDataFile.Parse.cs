@@ -191,7 +191,7 @@ public sealed partial class PerfDataFile
         {
             var nr = (int)c.Count64(8);
             var cc = reuse ? s.CallchainBuffer(nr) : new ulong[nr];
-            for (var i = 0; i < nr; i++) cc[i] = c.U64();
+            c.U64s(cc.AsSpan(0, nr));
             s.SetCallchain(cc, nr);
         }
         if ((t & SampleFormat.Raw) != 0)

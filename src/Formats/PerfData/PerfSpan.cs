@@ -44,9 +44,24 @@ internal ref struct PerfCursor(ReadOnlySpan<byte> data, bool bigEndian)
 
     public readonly int Remaining => Data.Length - Pos;
 
-    private void Need(int n)
+    // the check inlines into every read; the throw stays out of line
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly void Need(int n)
     {
-        if (n < 0 || Data.Length - Pos < n) throw new PerfTruncatedException(Pos, n);
+        if ((uint)n > (uint)(Data.Length - Pos)) Truncated(Pos, n);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Truncated(int pos, int n) => throw new PerfTruncatedException(pos, n);
+
+    /// <summary>Fills <paramref name="into"/> with consecutive u64 values (one bounds check, one copy).</summary>
+    public void U64s(Span<ulong> into)
+    {
+        if ((ulong)into.Length * 8 > (ulong)Remaining) Truncated(Pos, (int)Math.Min(int.MaxValue, (ulong)into.Length * 8));
+        var bytes = Data.Slice(Pos, into.Length * 8);
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(bytes).CopyTo(into);
+        if (BigEndian == BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(into, into);
+        Pos += bytes.Length;
     }
 
     public ulong U64() { Need(8); var v = BigEndian ? BinaryPrimitives.ReadUInt64BigEndian(Data[Pos..]) : BinaryPrimitives.ReadUInt64LittleEndian(Data[Pos..]); Pos += 8; return v; }
