@@ -224,37 +224,74 @@ public sealed class ElfFile : IDisposable
     /// <summary>Reads all entries of a SHT_SYMTAB or SHT_DYNSYM section (entry 0, the null symbol, included).</summary>
     public ElfSymbol[] ReadSymbols(ElfSection section)
     {
+        var view = ViewSymbols(section);
+        var result = new ElfSymbol[view.Count];
+        var names = new Dictionary<uint, string>();
+        for (var i = 0; i < result.Length; i++)
+        {
+            var e = view[i];
+            if (!names.TryGetValue(e.NameOffset, out var name)) names[e.NameOffset] = name = view.Name(e.NameOffset);
+            result[i] = new ElfSymbol(name, e.Value, e.Size, e.Type, e.Binding, e.Visibility, e.SectionIndex);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The entries of a SHT_SYMTAB or SHT_DYNSYM section, decoded one by one as they are asked for: a table of tens of
+    /// thousands of symbols of which a symbolizer keeps some makes strings for those only.
+    /// </summary>
+    internal SymbolsView ViewSymbols(ElfSection section)
+    {
         var entSize = Is64 ? Sym64Size : Sym32Size;
         var step = section.EntrySize >= (ulong)entSize && section.EntrySize <= 1024 ? (int)section.EntrySize : entSize;
         if (section.Link >= (uint)_sections.Length) Fail(SectionHeaderOffset(section.Index), "sh_link of a symbol table naming its string table");
         var strtab = ReadSection(_sections[section.Link], "symbol string table");
         var data = ReadSection(section, "symbol table");
-        var count = data.Length / step;
-        var result = new ElfSymbol[count];
-        var names = new Dictionary<uint, string>();
-        for (var i = 0; i < count; i++)
+        return new SymbolsView(this, section, data, strtab, step);
+    }
+
+    /// <summary>A symbol table entry without its name: where the name is in the string table, and the other fields.</summary>
+    internal readonly record struct RawSymbol(uint NameOffset, ulong Value, ulong Size, byte Type, byte Binding, byte Visibility, int SectionIndex);
+
+    /// <summary>A symbol table section read into memory, its entries decoded on demand (see <see cref="ViewSymbols"/>).</summary>
+    internal sealed class SymbolsView(ElfFile elf, ElfSection section, byte[] data, byte[] strtab, int step)
+    {
+        /// <summary>Number of entries (the null symbol included).</summary>
+        public int Count { get; } = data.Length / step;
+
+        /// <summary>Entry i; a name offset outside the string table is a format error (as when all are read).</summary>
+        public RawSymbol this[int i]
         {
-            var e = data.AsSpan(i * step, entSize);
-            uint nameOff; ulong value, size; byte info, other; int shndx;
-            if (Is64)
+            get
             {
-                nameOff = U32(e, 0); info = e[4]; other = e[5]; shndx = U16(e, 6); value = U64(e, 8); size = U64(e, 16);
-            }
-            else
-            {
-                nameOff = U32(e, 0); value = U32(e, 4); size = U32(e, 8); info = e[12]; other = e[13]; shndx = U16(e, 14);
-            }
-            if (!names.TryGetValue(nameOff, out var name))
-            {
+                var e = data.AsSpan(i * step, elf.Is64 ? Sym64Size : Sym32Size);
+                uint nameOff; ulong value, size; byte info, other; int shndx;
+                if (elf.Is64)
+                {
+                    nameOff = elf.U32(e, 0); info = e[4]; other = e[5]; shndx = elf.U16(e, 6); value = elf.U64(e, 8); size = elf.U64(e, 16);
+                }
+                else
+                {
+                    nameOff = elf.U32(e, 0); value = elf.U32(e, 4); size = elf.U32(e, 8); info = e[12]; other = e[13]; shndx = elf.U16(e, 14);
+                }
                 if (nameOff >= (uint)strtab.Length && nameOff != 0)
-                    Fail((long)section.Offset + (long)i * step, "st_name inside the symbol string table");
-                name = CString(strtab, nameOff);
-                names[nameOff] = name;
+                    elf.Fail((long)section.Offset + (long)i * step, "st_name inside the symbol string table");
+                // elf.h ELF64_ST_TYPE(i) = i & 0xf, ELF64_ST_BIND(i) = i >> 4, ELF64_ST_VISIBILITY(o) = o & 0x3
+                return new RawSymbol(nameOff, value, size, (byte)(info & 0xf), (byte)(info >> 4), (byte)(other & 0x3), shndx);
             }
-            // elf.h ELF64_ST_TYPE(i) = i & 0xf, ELF64_ST_BIND(i) = i >> 4, ELF64_ST_VISIBILITY(o) = o & 0x3
-            result[i] = new ElfSymbol(name, value, size, (byte)(info & 0xf), (byte)(info >> 4), (byte)(other & 0x3), shndx);
         }
-        return result;
+
+        /// <summary>The NUL-terminated name bytes at <paramref name="nameOffset"/> (empty outside the table).</summary>
+        public ReadOnlySpan<byte> NameBytes(uint nameOffset)
+        {
+            if (nameOffset >= (uint)strtab.Length) return [];
+            var span = strtab.AsSpan((int)nameOffset);
+            var end = span.IndexOf((byte)0);
+            return end < 0 ? span : span[..end];
+        }
+
+        /// <summary>The name at <paramref name="nameOffset"/> as a string.</summary>
+        public string Name(uint nameOffset) => Encoding.UTF8.GetString(NameBytes(nameOffset));
     }
 
     /// <summary>Symbol indexes (ELF{32,64}_R_SYM of r_info) of a SHT_REL or SHT_RELA section's entries, in order.</summary>

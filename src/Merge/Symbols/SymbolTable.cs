@@ -196,22 +196,25 @@ public sealed class SymbolTable
     {
         var section = symbols.SymtabSection ?? symbols.DynsymSection;
         if (section is not { } sec) return new SymbolTable([]);
-        var raw = symbols.ReadSymbols(sec);
-        var list = new List<SymbolEntry>(raw.Length);
+        // entries are decoded one by one and only kept symbols get a name string
+        var view = symbols.ViewSymbols(sec);
+        if (view.Count > 0) _ = view[0]; // the null symbol is checked too, as when the whole table is read
+        var list = new List<SymbolEntry>(view.Count);
         // elf.h EM_ARM = 40, EM_AARCH64 = 183: perf drops their "$a/$d/$t/$x" mapping symbols.
         var arm = symbols.Machine is 40 or 183;
         var sections = symbols.Sections;
         var runtimeSections = runtime.Sections;
-        for (var i = 1; i < raw.Length; i++)
+        for (var i = 1; i < view.Count; i++)
         {
-            var sym = raw[i];
-            if (sym.Name.Length == 0) continue;
+            var sym = view[i];
+            var name = view.NameBytes(sym.NameOffset);
+            if (name.Length == 0) continue;
             var isLabel = sym.Type == SttNotype && sym.SectionIndex != ShnUndef && sym.SectionIndex != ShnAbs
                           && sym.Visibility != StvHidden && sym.Visibility != StvInternal;
             var isFunc = (sym.Type == SttFunc || sym.Type == SttGnuIfunc) && sym.SectionIndex != ShnUndef;
             var isObject = sym.Type == SttObject && sym.SectionIndex != ShnUndef;
             if (!isLabel && !isFunc && !isObject) continue;
-            if (arm && sym.Name.Length >= 2 && sym.Name[0] == '$' && "adtx".Contains(sym.Name[1]) && (sym.Name.Length == 2 || sym.Name[2] == '.')) continue;
+            if (arm && name.Length >= 2 && name[0] == (byte)'$' && "adtx"u8.Contains(name[1]) && (name.Length == 2 || name[2] == (byte)'.')) continue;
             if (sym.SectionIndex >= ShnLoReserve || sym.SectionIndex >= sections.Count) continue;
             var shdr = sections[sym.SectionIndex];
             // Sections without SHF_ALLOC hold debugging data, not code.
@@ -223,7 +226,7 @@ public sealed class SymbolTable
             if (arm && symbols.Machine == 40 && (value & 1) != 0 && isFunc) value--; // Thumb bit
             if (runtime.LoadSegmentForAddress(value) is { } ph) value -= ph.VirtualAddress - ph.Offset;
             else value -= shdr.Address - shdr.Offset; // perf's fallback when no PT_LOAD covers the symbol
-            list.Add(new SymbolEntry(value, sym.Size != 0 ? value + sym.Size : value, sym.Name, sym.Binding, sym.Type));
+            list.Add(new SymbolEntry(value, sym.Size != 0 ? value + sym.Size : value, view.Name(sym.NameOffset), sym.Binding, sym.Type));
         }
         return new SymbolTable(list).WithInserted(SynthesizePlt(runtime));
     }
@@ -248,11 +251,11 @@ public sealed class SymbolTable
             default: header = plt.EntrySize; entry = plt.EntrySize; break;
         }
         if (entry == 0) return result;
-        var syms = runtime.ReadSymbols(dynsym);
+        var syms = runtime.ViewSymbols(dynsym);
         var at = plt.Offset + header;
         foreach (var symIndex in runtime.ReadRelocationSymbols(relSec))
         {
-            var name = symIndex < (ulong)syms.Length ? syms[symIndex].Name : "";
+            var name = symIndex < (ulong)syms.Count ? syms.Name(syms[(int)symIndex].NameOffset) : "";
             result.Add(new SymbolEntry(at, at + entry, name + "@plt", StbGlobal, SttFunc));
             at += entry;
         }
