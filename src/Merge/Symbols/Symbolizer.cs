@@ -121,6 +121,7 @@ public static class Symbolizer
                 // perf demangles user-space ELF symbols only (symbol-elf.c demangle_sym); kallsyms and JIT map names stay as they are.
                 var display = options.Demangle is { } style && mapping?.Kind is MappingKind.User or MappingKind.Vdso ? state.Demangled(h.Name, style) : h.Name;
                 var f = profile.InternFunction(display, h.Name, h.File);
+                loc.Lines.Capacity = 1; // one line (a List's first Add would make room for four): ~70 bytes less per location
                 loc.Lines.Add(new Line(f, h.Line));
                 loc.SymbolOffset = h.Offset;
                 report.Resolved++;
