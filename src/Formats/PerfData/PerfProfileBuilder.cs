@@ -305,8 +305,8 @@ public static class PerfProfileBuilder
             // rows of threads whose folded process name can hold the sample time keep their own rows (folded shows it)
             if (options.AggregateSamples && labels is null && ThreadAggregates(thread))
             {
-                var key = new UInt128(((ulong)(uint)thread << 32) | (uint)evt, (uint)stack);
-                var row = _rows.GetOrAdd(key, profile.Samples.Count);
+                while (_rows.Count <= evt) _rows.Add(new IdMap<ulong, U64Hash>(1024));
+                var row = _rows[evt].GetOrAdd(((ulong)(uint)thread << 32) | (uint)stack, profile.Samples.Count);
                 if (row < profile.Samples.Count) profile.Samples.AddValues(row, _values);
                 else profile.Samples.Add(stack, thread, time, _values, evt, s.SampleId.Cpu);
                 return row;
@@ -333,7 +333,7 @@ public static class PerfProfileBuilder
             if (_threadAggregates[thread] < 0) _threadAggregates[thread] = (sbyte)(Folded.FoldedWriter.NameIgnoresTime(profile.Threads[thread]) ? 1 : 0);
             return _threadAggregates[thread] == 1;
         }
-        private readonly IdMap<UInt128, U128Hash> _rows = new(1024); // (thread, event, stack) → aggregated row
+        private readonly List<IdMap<ulong, U64Hash>> _rows = []; // per event: (thread, stack) → aggregated row
 
         /// <summary>
         /// The stack of a sample. The stack a callchain gives depends only on the chain, the sample's cpumode and the
