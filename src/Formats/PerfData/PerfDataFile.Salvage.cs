@@ -271,7 +271,7 @@ public sealed partial class PerfDataFile
     /// Without salvage: a kernel record that framed and decoded is refused (a format error naming it) when it fails one of
     /// <see cref="Check"/>'s tests that no record perf or the kernel writes can fail: pid and tid within PID_MAX_LIMIT (or
     /// -1) in the fields and the sample_id; a sampled CPU of -1 or below the largest NR_CPUS; a SAMPLE's fields ending at
-    /// its header.size; a callchain starting with its context marker; a SAMPLE time below 2^63, and within an hour of
+    /// its header.size; a callchain starting with its context marker; a time below 2^63; a SAMPLE time within an hour of
     /// HEADER_SAMPLE_TIME when perf record wrote it from its ordered build-id pass (not with --timestamp-boundary, which
     /// takes the first sample in ring-buffer order). Uses only the values the record's decoding produced: no allocation.
     /// (ParseKernel refuses a record whose event id no attr owns, as perf does.) Left to salvage (they can fail on valid
@@ -288,9 +288,9 @@ public sealed partial class PerfDataFile
         if (sample is not null)
         {
             if (fieldsEnd != size && (attr.SampleType & ~KnownSampleBits) == 0)
-                what = FormattableString.Invariant($"a SAMPLE whose fields end at its header.size {size} (they end at {fieldsEnd})");
+                what = FormattableString.Invariant($"a Sample record whose fields end at its header.size {size} (they end at {fieldsEnd})");
             else if (sample.HasCallchain && !CallchainPlausible(sample.CallchainSpan))
-                what = "a SAMPLE callchain starting with its context marker (PERF_CONTEXT_*)";
+                what = "a Sample callchain starting with its context marker (PERF_CONTEXT_*)";
         }
         else if (!BodyPlausible(r)) what = "a " + r.Type + " record with pid and tid within PID_MAX_LIMIT";
         if (what is null && sid.Present)
@@ -300,8 +300,10 @@ public sealed partial class PerfDataFile
                 what = FormattableString.Invariant($"a {r.Type} record with pid and tid within PID_MAX_LIMIT (found {sid.Pid}/{sid.Tid})");
             else if ((t & SampleFormat.Cpu) != 0 && sid.Cpu != -1 && (sid.Cpu < 0 || sid.Cpu >= Math.Max(StrictCpuLimit, CpuLimit)))
                 what = FormattableString.Invariant($"a {r.Type} record with a CPU number below {Math.Max(StrictCpuLimit, CpuLimit)} (found {(uint)sid.Cpu})");
+            else if ((t & SampleFormat.Time) != 0 && sid.Time >= TimeLimit)
+                what = FormattableString.Invariant($"a {r.Type} record with a time below 2^63 ns (found {sid.Time})");
             else if (sample is not null && (t & SampleFormat.Time) != 0 && !SampleTimeCertain(sid.Time))
-                what = FormattableString.Invariant($"a SAMPLE time within an hour of the capture's samples (HEADER_SAMPLE_TIME; found {sid.Time})");
+                what = FormattableString.Invariant($"a Sample time within an hour of the capture's samples (HEADER_SAMPLE_TIME; found {sid.Time})");
         }
         if (what is not null) throw new CaptureFormatException(Path, offset, what);
     }
@@ -309,7 +311,6 @@ public sealed partial class PerfDataFile
     /// <summary>Without salvage: a SAMPLE time no valid capture contradicts (see <see cref="CheckDecoded"/>).</summary>
     private bool SampleTimeCertain(ulong t)
     {
-        if (t >= TimeLimit) return false;
         if (t == 0 || Features.SampleTime is not { } st || st.First == 0 || st.First > st.Last) return true; // e.g. Intel PT without TSC: time 0
         if (_timestampBoundary == 0)
             _timestampBoundary = Features.Cmdline is { } args && Array.Exists(args, IsTimestampBoundary) ? 2 : 1;

@@ -77,11 +77,14 @@ internal static class TextDetect
         return Utf8.IsValid(data[..end]);
     }
 
+    /// <summary>Bytes of text needed before the damage for <see cref="DetectBeforeDamage"/>.</summary>
+    private const int MinBeforeDamage = 16;
+
     /// <summary>
     /// Detection under --salvage of a text window damaged inside: <paramref name="format"/>'s own detector run on the complete
     /// lines before the line holding the first NUL or invalid UTF-8 byte (or, when decompression failed, before the last
     /// line break; when the first line is damaged, its bytes before the damage). Returns where the damage starts, or -1
-    /// when the window holds no damage or what comes before it is not of the format.
+    /// when the window holds no damage, fewer than 16 bytes come before it, or they are not of the format.
     /// </summary>
     public static int DetectBeforeDamage(ICaptureFormat format, ReadOnlySpan<byte> data, bool endedByError)
     {
@@ -99,10 +102,11 @@ internal static class TextDetect
             break;
         }
         if (!damaged && !endedByError) return -1;
-        // Damage in the first line: what comes before it in that line (a bpftrace JSON line's {"type": " opening).
+        // Damage in the first line: what comes before it in that line (a bpftrace JSON line's {"type": " opening). Fewer
+        // bytes than MinBeforeDamage tell arbitrary bytes from text too rarely.
         var cut = data[..i].LastIndexOf((byte)'\n') + 1;
         if (cut == 0) cut = i;
-        if (cut == 0) return -1;
+        if (cut < MinBeforeDamage) return -1;
         return format.Detect(data[..cut]) == DetectResult.Yes ? i : -1;
     }
 

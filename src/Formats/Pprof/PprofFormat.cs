@@ -55,11 +55,13 @@ public sealed class PprofFormat : ICaptureFormat
 
     /// <summary>Complete top-level fields needed before the damage for <see cref="DetectDamaged"/> to say yes.</summary>
     private const int FieldsBeforeDamage = 3;
+    /// <summary>Bytes those fields must span: arbitrary bytes rarely parse as 64 bytes of profile fields.</summary>
+    private const int BytesBeforeDamage = 64;
 
     /// <summary>
-    /// Under --salvage: recognised when the header starts with at least three complete top-level fields that pass the
-    /// checks of <see cref="Detect"/> (wire types, sub-messages that parse) and hold a byte text never has, whatever
-    /// follows them; the damage starts after the last of them.
+    /// Under --salvage: recognised when the header starts with at least three complete top-level fields spanning 64 bytes
+    /// or more that pass the checks of <see cref="Detect"/> (wire types, sub-messages that parse) and hold a byte text
+    /// never has, whatever follows them; the damage starts after the last of them.
     /// </summary>
     public int DetectDamaged(ReadOnlySpan<byte> header, bool endedByError)
     {
@@ -82,7 +84,7 @@ public sealed class PprofFormat : ICaptureFormat
             fields++;
             end = pos;
         }
-        if (fields < FieldsBeforeDamage) return -1;
+        if (fields < FieldsBeforeDamage || end < BytesBeforeDamage) return -1;
         foreach (var b in header[..end])
             if (b < 0x20 && b is not (0x09 or 0x0a or 0x0d)) return end;
         return -1;
