@@ -97,7 +97,20 @@ public static class FormatRegistry
         else
         {
             var (format, stream) = Open(path, options, out var damagedAt);
-            using (stream) p = format.Read(stream, path, options);
+            CaptureFormatException? streamError = null;
+            using (stream)
+            {
+                if (options.Salvage && stream is PeekStream)
+                {
+                    // Decompressed input: under salvage a decoder error is where the input ends for the reader, whatever
+                    // the reader does with errors of its stream; it is then the damage unless the reader met one before it.
+                    var ended = new ErrorEndsStream(stream);
+                    p = format.Read(ended, path, options);
+                    streamError = ended.Error;
+                }
+                else p = format.Read(stream, path, options);
+            }
+            if (streamError is not null && (p.Damage is null || p.Damage.Offset >= streamError.Offset)) p.Damage = streamError;
             name = format.Name;
             // Recognised despite damage in its first bytes (--salvage) and read on past it (a text reader skipping and
             // counting bad lines): the result is still partial.
@@ -109,4 +122,33 @@ public static class FormatRegistry
         p.Source.Format = name;
         return p;
     }
+}
+
+/// <summary>Under --salvage: a stream whose format error (a decompressor meeting damage) reads as its end, kept in <see cref="Error"/>.</summary>
+internal sealed class ErrorEndsStream(Stream inner) : Stream
+{
+    /// <summary>The error that ended the stream, if one did.</summary>
+    public CaptureFormatException? Error { get; private set; }
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (Error is not null) return 0;
+        try { return inner.Read(buffer); }
+        catch (CaptureFormatException e)
+        {
+            Error = e;
+            return 0;
+        }
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -125,6 +125,34 @@ public sealed class SalvageDetectionTests
     }
 
     [Theory]
+    [InlineData("textin/go-fp.ns.txt")]
+    [InlineData("bpftrace/stacks.txt")]
+    [InlineData("cpp-fp/perf.data")]
+    public void ADecompressionErrorPastTheWindowEndsTheInputForEveryReader(string capture)
+    {
+        var parts = capture.Split('/');
+        var original = File.ReadAllBytes(RepoPaths.TestData(parts[0], parts[1]));
+        var gz = new MemoryStream();
+        using (var z = new System.IO.Compression.GZipStream(gz, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true)) z.Write(original);
+        var bytes = gz.ToArray();
+        Array.Fill(bytes, (byte)0xff, bytes.Length * 3 / 4, 8);
+        var (dir, path) = Write(capture + ".gz", bytes);
+        try
+        {
+            var bad = CliRunner.Run("convert", path, "--format", "folded");
+            Assert.Equal(2, bad.ExitCode);
+            OffsetOf(Assert.Single(bad.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), path);
+            var good = CliRunner.Run("convert", path, "--format", "folded", "--salvage");
+            Assert.Equal(3, good.ExitCode);
+            Assert.NotEmpty(good.Stdout);
+            var line = Assert.Single(good.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("(--salvage)", StringComparison.Ordinal));
+            // a decompressed offset: deflate may emit some garbage before it detects the damage
+            Assert.InRange(OffsetOf(line, path), 1, original.Length + FormatRegistry.HeaderSize);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Theory]
     [InlineData("pprof/cpu.pb.gz", 40)]   // the deflate block header: nothing decompresses
     [InlineData("pprof/cpu.pb", 2)]       // the first field: nothing before the damage
     [InlineData("pprof/cpu.pb", 40)]      // too few fields before the damage to tell a profile from arbitrary bytes
