@@ -46,6 +46,13 @@ public interface ICaptureFormat
     int HeaderSize { get; }
     /// <summary>Decides from the first bytes whether an input is of this format.</summary>
     DetectResult Detect(ReadOnlySpan<byte> header);
+    /// <summary>
+    /// Under --salvage only, once every <see cref="Detect"/> said no: whether an input damaged inside its first bytes is
+    /// still recognisably this format from what comes before the damage; returns the offset where the damage starts, or
+    /// -1 when it is not (the default: no tolerance). <paramref name="endedByError"/>: the bytes end where decompressing
+    /// the input failed.
+    /// </summary>
+    int DetectDamaged(ReadOnlySpan<byte> header, bool endedByError) => -1;
     /// <summary>Reads a whole input into a profile. <paramref name="path"/> is the user's name for it (for messages and sibling files).</summary>
     Profile Read(Stream input, string path, ReadOptions options);
 }

@@ -95,6 +95,9 @@ public sealed class BpftraceFormat : ICaptureFormat
         return true;
     }
 
+    /// <summary>Under --salvage: the complete lines before the first NUL or invalid UTF-8 byte are bpftrace text or JSON.</summary>
+    public int DetectDamaged(ReadOnlySpan<byte> header, bool endedByError) => PerfScript.TextDetect.DetectBeforeDamage(this, header, endedByError);
+
     /// <inheritdoc/>
     public Profile Read(Stream input, string path, ReadOptions options)
     {

@@ -36,6 +36,9 @@ public sealed class FoldedFormat : ICaptureFormat
         return seen > 0 ? DetectResult.Yes : header.Length < HeaderSize ? DetectResult.No : DetectResult.NeedMore;
     }
 
+    /// <summary>Under --salvage: the complete lines before the first NUL or invalid UTF-8 byte are folded stacks.</summary>
+    public int DetectDamaged(ReadOnlySpan<byte> header, bool endedByError) => TextDetect.DetectBeforeDamage(this, header, endedByError);
+
     /// <inheritdoc/>
     public Profile Read(Stream input, string path, ReadOptions options) => FoldedReader.Read(input, path, options);
 }

@@ -54,18 +54,41 @@ public sealed class PeekStream(Stream inner) : Stream
     /// <summary>Bytes consumed from the underlying stream so far (compressed position).</summary>
     public long InnerPosition { get; private set; }
 
+    private CaptureFormatException? _error;
+
     /// <summary>Fills <paramref name="dest"/> with upcoming bytes without consuming them; returns how many were available.</summary>
-    public int Peek(Span<byte> dest)
+    public int Peek(Span<byte> dest) => Fill(dest, int.MaxValue);
+
+    /// <summary>
+    /// Peeks like <see cref="Peek"/>, but a format error of the underlying stream (a decompressor meeting damage) ends the
+    /// peeked bytes instead of propagating: it is returned in <paramref name="error"/>, and thrown again when reading reaches
+    /// that point. The underlying stream is read <paramref name="step"/> bytes at a time, so a failing read loses at most
+    /// that many bytes decoded before the damage (for format detection under --salvage).
+    /// </summary>
+    public int PeekUntilError(Span<byte> dest, int step, out CaptureFormatException? error)
     {
-        if (_len - _pos < dest.Length)
+        ArgumentOutOfRangeException.ThrowIfLessThan(step, 1);
+        int n;
+        try { n = Fill(dest, step); }
+        catch (CaptureFormatException e) { _error = e; n = Fill(dest, step); }
+        error = _error;
+        return n;
+    }
+
+    private int Fill(Span<byte> dest, int step)
+    {
+        if (_len - _pos < dest.Length && _error is null)
         {
-            var nb = new byte[Math.Max(dest.Length, 4096)];
-            var have = _len - _pos;
-            Array.Copy(_buffer, _pos, nb, 0, have);
-            _buffer = nb; _pos = 0; _len = have;
-            while (_len < dest.Length)
+            if (_buffer.Length - _pos < dest.Length)
             {
-                var r = inner.Read(_buffer, _len, _buffer.Length - _len);
+                var nb = new byte[Math.Max(dest.Length, 4096)];
+                var have = _len - _pos;
+                Array.Copy(_buffer, _pos, nb, 0, have);
+                _buffer = nb; _pos = 0; _len = have;
+            }
+            while (_len - _pos < dest.Length)
+            {
+                var r = inner.Read(_buffer, _len, Math.Min(step, _buffer.Length - _len));
                 if (r <= 0) break;
                 _len += r; InnerPosition += r;
             }
@@ -85,6 +108,8 @@ public sealed class PeekStream(Stream inner) : Stream
             _pos += n; _position += n;
             return n;
         }
+        // A format error met while peeking (under --salvage) is where the input ends for its reader.
+        if (_error is not null) throw _error;
         var r = inner.Read(buffer);
         if (r > 0) { _position += r; InnerPosition += r; }
         return r;

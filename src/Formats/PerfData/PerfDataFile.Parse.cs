@@ -109,9 +109,13 @@ public sealed partial class PerfDataFile
         var type = (PerfRecordType)rec.U32(0);
         var misc = rec.U16(4);
         var attrIndex = ResolveAttr(type, rec, offset);
+        // perf refuses a record whose event id no attr owns (evlist__event2evsel NULL: -EFAULT, "Can't parse sample").
+        if (attrIndex < 0 && Attrs.Count > 0 && !_options.Salvage)
+            throw new CaptureFormatException(Path, offset, FormattableString.Invariant($"a {type} record whose event id belongs to one of the {Attrs.Count} attrs"));
         var attr = attrIndex >= 0 ? Attrs[attrIndex] : null;
         PerfRecord r;
         var sid = new SampleId { Pid = -1, Tid = -1, Cpu = -1 };
+        var fieldsEnd = bytes.Length;
         try
         {
             if (type == PerfRecordType.Sample)
@@ -126,7 +130,7 @@ public sealed partial class PerfDataFile
                 else
                 {
                     s.Reset();
-                    ParseSample(bytes, attr, s, ref sid, reuse: true);
+                    fieldsEnd = ParseSample(bytes, attr, s, ref sid, reuse: true);
                     r = s;
                 }
             }
@@ -149,6 +153,7 @@ public sealed partial class PerfDataFile
         r.Stream = stream;
         r.AttrIndex = attrIndex;
         r.SampleId = sid;
+        if (!_options.Salvage && attr is not null) CheckDecoded(r, attr, fieldsEnd, bytes.Length, offset);
         return r;
     }
 

@@ -5,7 +5,8 @@ namespace Stackweave.Formats.PerfData;
 // Salvage (ReadOptions.Salvage): every record of the data section is checked for plausibility before it is used;
 // at damage (a record that does not fit, a header.size or type that makes no sense, a body that contradicts the
 // attrs) reading resynchronises on the next plausible record instead of stopping, and counts what it skipped.
-// Without salvage nothing here runs: the first damage ends the read with a CaptureFormatException.
+// Without salvage only CheckDecoded runs (the tests no valid capture fails, on each decoded kernel record): the first
+// damage ends the read with a CaptureFormatException.
 public sealed partial class PerfDataFile
 {
     /// <summary>Diagnostics counter: bytes of the data section skipped while resynchronising (decompressed bytes included).</summary>
@@ -256,6 +257,69 @@ public sealed partial class PerfDataFile
         }
         return len;
     }
+
+    // sample_type bits perf 6.1 defines (IP .. WEIGHT_STRUCT, include/uapi/linux/perf_event.h): ParseSample reads them all.
+    private const SampleFormat KnownSampleBits = (SampleFormat)((1UL << 25) - 1);
+    // No perf clock (local_clock or a CLOCK_* in ns) reaches 2^63 ns before the year 2262.
+    private const ulong TimeLimit = 1UL << 63;
+    // NR_CPUS is at most 8192 in every architecture's Kconfig (x86 MAXSMP, powerpc); without --salvage a CPU is refused
+    // only beyond eight times that (or beyond NRCPUS when larger), so no larger future configuration is taken for damage.
+    private const int StrictCpuLimit = 8 * CpuLimitDefault;
+    private int _timestampBoundary; // 0 not looked at, 1 no, 2 perf record ran with --timestamp-boundary
+
+    /// <summary>
+    /// Without salvage: a kernel record that framed and decoded is refused (a format error naming it) when it fails one of
+    /// <see cref="Check"/>'s tests that no record perf or the kernel writes can fail: pid and tid within PID_MAX_LIMIT (or
+    /// -1) in the fields and the sample_id; a sampled CPU of -1 or below the largest NR_CPUS; a SAMPLE's fields ending at
+    /// its header.size; a time below 2^63; a SAMPLE time within an hour of
+    /// HEADER_SAMPLE_TIME when perf record wrote it from its ordered build-id pass (not with --timestamp-boundary, which
+    /// takes the first sample in ring-buffer order). Uses only the values the record's decoding produced: no allocation.
+    /// (ParseKernel refuses a record whose event id no attr owns, as perf does.) Left to salvage (they can fail on valid
+    /// captures): misc bits and
+    /// cpumode values perf 6.1 does not define (a newer kernel's), 8-alignment, a callchain whose context marker is not
+    /// first (the kernel always puts one first, but perf reads such chains, dropping them as "invalid callchain context",
+    /// and the Stackweave.Testing generators write them), and the time window without
+    /// HEADER_SAMPLE_TIME (the times seen so far; pipe mode) or for side-band records (a capture may go on long after its
+    /// last sample).
+    /// </summary>
+    private void CheckDecoded(PerfRecord r, PerfEventAttr attr, int fieldsEnd, int size, long offset)
+    {
+        string? what = null;
+        ref readonly var sid = ref r.SampleId;
+        var sample = r as SampleRecord;
+        if (sample is not null)
+        {
+            if (fieldsEnd != size && (attr.SampleType & ~KnownSampleBits) == 0)
+                what = FormattableString.Invariant($"a Sample record whose fields end at its header.size {size} (they end at {fieldsEnd})");
+        }
+        else if (!BodyPlausible(r)) what = "a " + r.Type + " record with pid and tid within PID_MAX_LIMIT";
+        if (what is null && sid.Present)
+        {
+            var t = attr.SampleType;
+            if (!PidPlausible(sid.Pid) || !PidPlausible(sid.Tid))
+                what = FormattableString.Invariant($"a {r.Type} record with pid and tid within PID_MAX_LIMIT (found {sid.Pid}/{sid.Tid})");
+            else if ((t & SampleFormat.Cpu) != 0 && sid.Cpu != -1 && (sid.Cpu < 0 || sid.Cpu >= Math.Max(StrictCpuLimit, CpuLimit)))
+                what = FormattableString.Invariant($"a {r.Type} record with a CPU number below {Math.Max(StrictCpuLimit, CpuLimit)} (found {(uint)sid.Cpu})");
+            else if ((t & SampleFormat.Time) != 0 && sid.Time >= TimeLimit)
+                what = FormattableString.Invariant($"a {r.Type} record with a time below 2^63 ns (found {sid.Time})");
+            else if (sample is not null && (t & SampleFormat.Time) != 0 && !SampleTimeCertain(sid.Time))
+                what = FormattableString.Invariant($"a Sample time within an hour of the capture's samples (HEADER_SAMPLE_TIME; found {sid.Time})");
+        }
+        if (what is not null) throw new CaptureFormatException(Path, offset, what);
+    }
+
+    /// <summary>Without salvage: a SAMPLE time no valid capture contradicts (see <see cref="CheckDecoded"/>).</summary>
+    private bool SampleTimeCertain(ulong t)
+    {
+        if (t == 0 || Features.SampleTime is not { } st || st.First == 0 || st.First > st.Last) return true; // e.g. Intel PT without TSC: time 0
+        if (_timestampBoundary == 0)
+            _timestampBoundary = Features.Cmdline is { } args && Array.Exists(args, IsTimestampBoundary) ? 2 : 1;
+        return _timestampBoundary == 2 || TimePlausible(t, sample: true);
+    }
+
+    // perf's parse-options takes any unambiguous prefix of a long option: "--timestamp-b" and longer.
+    private static bool IsTimestampBoundary(string arg)
+        => arg.Length >= "--timestamp-b".Length && "--timestamp-boundary".StartsWith(arg, StringComparison.Ordinal);
 
     private int CpuLimit => Features.NrCpusAvailable is { } n and > 0 ? (int)Math.Min(n, int.MaxValue) : CpuLimitDefault;
 

@@ -329,9 +329,11 @@ public sealed partial class PerfDataFile : IDisposable
         Need(dataOff, dataSize);
         if (dataOff > (ulong)fileLength || dataSize > (ulong)fileLength - dataOff)
         {
-            if (!_options.Salvage)
-                throw new CaptureFormatException(Path, 40, FormattableString.Invariant($"a data section within the file (offset {dataOff}, size {dataSize}, file {fileLength} bytes)"));
+            var outside = new CaptureFormatException(Path, 40, FormattableString.Invariant($"a data section within the file (offset {dataOff}, size {dataSize}, file {fileLength} bytes)"));
+            if (!_options.Salvage) throw outside;
             dataEndsEarly = true;
+            // a data section starting past the end: the damage is the header field, not a position that does not exist
+            if (dataOff > (ulong)fileLength) _dataOutside = outside;
         }
 
         // feature sections: one perf_file_section per set bit, ascending, at data.offset + data.size
@@ -493,8 +495,11 @@ public sealed partial class PerfDataFile : IDisposable
         Dispatch(rec, offset, false, rd.StreamIndex, rd);
     }
 
+    private CaptureFormatException? _dataOutside;
+
     private void EndOfReader(PerfRecordReader rd)
     {
+        if (rd.EndsEarly && _dataOutside is not null) throw _dataOutside;
         if (rd.EndsEarly)
             throw new CaptureFormatException(rd.Path, rd.Position, FormattableString.Invariant($"a data section of {DataSize} bytes (input ends)"));
         _readerIndex++;

@@ -49,6 +49,9 @@ public sealed class PerfScriptFormat : ICaptureFormat
         return DetectResult.No;
     }
 
+    /// <summary>Under --salvage: the complete lines before the first NUL or invalid UTF-8 byte look like perf script text.</summary>
+    public int DetectDamaged(ReadOnlySpan<byte> header, bool endedByError) => TextDetect.DetectBeforeDamage(this, header, endedByError);
+
     /// <inheritdoc/>
     public Profile Read(Stream input, string path, ReadOptions options) => PerfScriptReader.Read(input, path, options);
 }
@@ -72,6 +75,39 @@ internal static class TextDetect
             if (c >= 0xC0) { end = data.Length - k; break; }
         }
         return Utf8.IsValid(data[..end]);
+    }
+
+    /// <summary>Bytes of text needed before the damage for <see cref="DetectBeforeDamage"/>.</summary>
+    private const int MinBeforeDamage = 16;
+
+    /// <summary>
+    /// Detection under --salvage of a text window damaged inside: <paramref name="format"/>'s own detector run on the complete
+    /// lines before the line holding the first NUL or invalid UTF-8 byte (or, when decompression failed, before the last
+    /// line break; when the first line is damaged, its bytes before the damage). Returns where the damage starts, or -1
+    /// when the window holds no damage, fewer than 16 bytes come before it, or they are not of the format.
+    /// </summary>
+    public static int DetectBeforeDamage(ICaptureFormat format, ReadOnlySpan<byte> data, bool endedByError)
+    {
+        var i = 0;
+        var damaged = false;
+        while (i < data.Length)
+        {
+            var b = data[i];
+            if (b == 0) { damaged = true; break; }
+            if (b < 0x80) { i++; continue; }
+            var status = Rune.DecodeFromUtf8(data[i..], out _, out var used);
+            if (status == System.Buffers.OperationStatus.Done) { i += used; continue; }
+            // a sequence cut by the end of the window is not damage
+            damaged = status != System.Buffers.OperationStatus.NeedMoreData;
+            break;
+        }
+        if (!damaged && !endedByError) return -1;
+        // Damage in the first line: what comes before it in that line (a bpftrace JSON line's {"type": " opening). Fewer
+        // bytes than MinBeforeDamage tell arbitrary bytes from text too rarely.
+        var cut = data[..i].LastIndexOf((byte)'\n') + 1;
+        if (cut == 0) cut = i;
+        if (cut < MinBeforeDamage) return -1;
+        return format.Detect(data[..cut]) == DetectResult.Yes ? i : -1;
     }
 
     /// <summary>The complete lines of the window (and the last, unterminated one when the input ended inside the window).</summary>

@@ -34,14 +34,7 @@ public sealed class PprofFormat : ICaptureFormat
             if (!TryVarint(header, ref pos, out var tag)) return fields > 0 ? DetectResult.Yes : DetectResult.No;
             var field = tag >> 3;
             var wire = (int)(tag & 7);
-            var expected = field switch
-            {
-                >= 1 and <= 6 or 11 => WireType.Len,
-                7 or 8 or 9 or 10 or 12 or 14 or 15 => WireType.Varint,
-                13 => wire == WireType.Len ? WireType.Len : WireType.Varint,
-                _ => -1,
-            };
-            if (expected < 0 || wire != expected) return DetectResult.No;
+            if (!WireTypeFits(field, wire)) return DetectResult.No;
             if (wire == WireType.Varint)
             {
                 if (!TryVarint(header, ref pos, out _)) return fields > 0 ? DetectResult.Yes : DetectResult.No;
@@ -59,6 +52,52 @@ public sealed class PprofFormat : ICaptureFormat
         }
         return fields > 0 ? DetectResult.Yes : DetectResult.No;
     }
+
+    /// <summary>Complete top-level fields needed before the damage for <see cref="DetectDamaged"/> to say yes.</summary>
+    private const int FieldsBeforeDamage = 3;
+    /// <summary>Bytes those fields must span: arbitrary bytes rarely parse as 64 bytes of profile fields.</summary>
+    private const int BytesBeforeDamage = 64;
+
+    /// <summary>
+    /// Under --salvage: recognised when the header starts with at least three complete top-level fields spanning 64 bytes
+    /// or more that pass the checks of <see cref="Detect"/> (wire types, sub-messages that parse) and hold a byte text
+    /// never has, whatever follows them; the damage starts after the last of them.
+    /// </summary>
+    public int DetectDamaged(ReadOnlySpan<byte> header, bool endedByError)
+    {
+        var pos = 0;
+        var fields = 0;
+        var end = 0;
+        while (pos < header.Length)
+        {
+            if (!TryVarint(header, ref pos, out var tag) || !WireTypeFits(tag >> 3, (int)(tag & 7))) break;
+            if ((tag & 7) == WireType.Varint)
+            {
+                if (!TryVarint(header, ref pos, out _)) break;
+            }
+            else
+            {
+                if (!TryVarint(header, ref pos, out var len) || len > (ulong)(header.Length - pos)) break;
+                if (tag >> 3 != PprofFields.StringTable && !LooksLikeMessage(header.Slice(pos, (int)len))) break;
+                pos += (int)len;
+            }
+            fields++;
+            end = pos;
+        }
+        if (fields < FieldsBeforeDamage || end < BytesBeforeDamage) return -1;
+        foreach (var b in header[..end])
+            if (b < 0x20 && b is not (0x09 or 0x0a or 0x0d)) return end;
+        return -1;
+    }
+
+    /// <summary>The wire type each top-level profile.proto field has (1-6, 11 length-delimited; 7-10, 12, 14, 15 varint; 13 either).</summary>
+    private static bool WireTypeFits(ulong field, int wire) => field switch
+    {
+        >= 1 and <= 6 or 11 => wire == WireType.Len,
+        7 or 8 or 9 or 10 or 12 or 14 or 15 => wire == WireType.Varint,
+        13 => wire is WireType.Len or WireType.Varint,
+        _ => false,
+    };
 
     private static bool LooksLikeMessage(ReadOnlySpan<byte> m)
     {
