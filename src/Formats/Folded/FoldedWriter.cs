@@ -115,62 +115,12 @@ public static class FoldedWriter
         // stackcollapse-perf.pl state carried between lines.
         var pname = -1;           // -1: undef
         UInt128 mPeriod = 1;
+        var agg = new KeySums(1024);
+        var header = new StringBuilder();
+
         // Profiles that did not come from perf events (pprof, bpftrace...) have no perf script text to emulate:
         // every sample counts its value column, under its thread's process name when it has one.
         var generic = ne == 0 || options.ValueIndex is not null;
-
-        // ---- fold each distinct stack's text through a tree of texts, merge equal texts, sort like Perl's `sort { $a cmp $b }` ----
-        // Stacks that differ only in addresses fold to the same text: a second prefix tree over the frame texts
-        // (parent text node, frame text) is walked once per stack node, and a line's bytes are written once per
-        // distinct (process name, text node), never once per stack.
-        var texts = new FrameTexts();
-        var variants = new FoldVariant?[4];
-        var locs = new List<int>();
-        var line = new StringBuilder();
-        var frameTexts = new Func<int, string>?[4];
-        Func<int, string> FrameTextOf(FoldVariant v, bool withOffset, bool java) => loc =>
-        {
-            if (options.Inline && InlineFrames(profile, profile.Locations[loc]) is { } inlined) return inlined;
-            if (generic && VerbatimFrame(profile, profile.Locations[loc]) is { } verbatim) return verbatim;
-            if (storedNames) return StoredFrames(profile, loc, fromBpftrace, options, annotateKernel);
-            // Without --addrs the script's frames depend on the symbol and the dso only (the offset is tidied away):
-            // locations of one function in one mapping share their text.
-            var l = profile.Locations[loc];
-            var symbolKey = options.Addrs || (l.IsFolded && l.Lines.Count > 1) ? long.MinValue
-                : ((long)l.MappingId << 32) | (uint)(l.Lines.Count == 0 ? -1 : l.Lines[^1].FunctionId);
-            if (symbolKey != long.MinValue && v.TextOfSymbol.TryGetValue(symbolKey, out var known)) return known;
-            line.Clear();
-            line.Append('\t');
-            layout.AppendFrame(line, loc, withOffset);
-            var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs, textRules);
-            var text = frames is null || frames.Length == 0 ? "" : ";" + string.Join(';', frames);
-            if (symbolKey != long.MinValue) v.TextOfSymbol[symbolKey] = text;
-            return text;
-        };
-        // each counted row goes straight to its line's text: a stack's text node is computed once (FoldVariant caches
-        // it), so rows that fold to one (process name, stack) need no table of their own first
-        var byText = new KeySums(1024);
-        void Count(long key, UInt128 count)
-        {
-            var pnId = (int)(key >> 33);
-            var pn = pnames[pnId];
-            var stack = (int)((key >> 1) & 0xFFFFFFFFL) - 1;
-            var withOffset = (key & 1) != 0;
-            // stackcollapse-perf.pl at 41fee1f tidies Java names when the process name matches ^java; FlameGraph's expected files
-            // (made by the script when it compared the process name with "java") keep them under --pid/--tid ("java-PID").
-            var java = textRules ? pn == "java" : pn.StartsWith("java", StringComparison.Ordinal);
-            var variantIndex = (withOffset ? 1 : 0) | (java ? 2 : 0);
-            var v = variants[variantIndex] ??= new FoldVariant(profile, texts);
-            // one frame-text function per variant (a lambda here would be a new closure for every stack)
-            var frameText = frameTexts[variantIndex] ??= FrameTextOf(v, (variantIndex & 1) != 0, (variantIndex & 2) != 0);
-            var node = v.TextNode(stack, locs, frameText);
-            var textKey = ((long)pnId << 34) | ((long)variantIndex << 32) | (uint)(node + 1);
-            byText.Add(textKey, count);
-            attribution?.TextOfKey.TryAdd(key, textKey);
-        }
-
-        var header = new StringBuilder();
-
         var valueIndex = Math.Clamp(options.ValueIndex ?? profile.SampleTypes.Count - 1, 0, Math.Max(0, profile.SampleTypes.Count - 1));
         for (var i = 0; generic && i < samples.Count; i++)
         {
@@ -186,7 +136,7 @@ public static class FoldedWriter
             var vals = samples.Values(i);
             if (vals.Length == 0 || vals[valueIndex] <= 0) continue;
             var key = ((long)pn << 33) | ((long)(samples.Stack(i) + 1) << 1);
-            Count(key, (UInt128)(ulong)vals[valueIndex]);
+            agg.Add(key, (UInt128)(ulong)vals[valueIndex]);
             attribution?.Add(i, key, (UInt128)(ulong)vals[valueIndex]);
             res.SamplesWritten++;
         }
@@ -304,7 +254,7 @@ public static class FoldedWriter
             if (pname < 0) continue;
             var withOffset = knownEvent ? eventOffset[evt] : (layout.FieldsOf(evt) & OutField.SymOff) != 0;
             var key = ((long)pname << 33) | ((long)(samples.Stack(i) + 1) << 1) | (withOffset ? 1L : 0L);
-            Count(key, mPeriod);
+            agg.Add(key, mPeriod);
             attribution?.Add(i, key, mPeriod);
             res.SamplesWritten += rowSamples;
             pname = -1;
@@ -312,6 +262,56 @@ public static class FoldedWriter
 
         res.KeptEvent = eventFilter.Length > 0 ? eventFilter : null;
         res.EventDefaulted = eventDefaulted;
+
+        // ---- fold each distinct stack's text through a tree of texts, merge equal texts, sort like Perl's `sort { $a cmp $b }` ----
+        // Stacks that differ only in addresses fold to the same text: a second prefix tree over the frame texts
+        // (parent text node, frame text) is walked once per stack node, and a line's bytes are written once per
+        // distinct (process name, text node), never once per stack.
+        var texts = new FrameTexts();
+        var variants = new FoldVariant?[4];
+        var locs = new List<int>();
+        var line = new StringBuilder();
+        var byText = new KeySums(1024);
+        var frameTexts = new Func<int, string>?[4];
+        Func<int, string> FrameTextOf(FoldVariant v, bool withOffset, bool java) => loc =>
+        {
+            if (options.Inline && InlineFrames(profile, profile.Locations[loc]) is { } inlined) return inlined;
+            if (generic && VerbatimFrame(profile, profile.Locations[loc]) is { } verbatim) return verbatim;
+            if (storedNames) return StoredFrames(profile, loc, fromBpftrace, options, annotateKernel);
+            // Without --addrs the script's frames depend on the symbol and the dso only (the offset is tidied away):
+            // locations of one function in one mapping share their text.
+            var l = profile.Locations[loc];
+            var symbolKey = options.Addrs || (l.IsFolded && l.Lines.Count > 1) ? long.MinValue
+                : ((long)l.MappingId << 32) | (uint)(l.Lines.Count == 0 ? -1 : l.Lines[^1].FunctionId);
+            if (symbolKey != long.MinValue && v.TextOfSymbol.TryGetValue(symbolKey, out var known)) return known;
+            line.Clear();
+            line.Append('\t');
+            layout.AppendFrame(line, loc, withOffset);
+            var frames = StackCollapseRules.Frames(line.ToString(), java, annotateKernel, annotateJit, options.Addrs, textRules);
+            var text = frames is null || frames.Length == 0 ? "" : ";" + string.Join(';', frames);
+            if (symbolKey != long.MinValue) v.TextOfSymbol[symbolKey] = text;
+            return text;
+        };
+        for (var a = 0; a < agg.Count; a++)
+        {
+            var key = agg.Keys[a];
+            var count = agg.Sums[a];
+            var pnId = (int)(key >> 33);
+            var pn = pnames[pnId];
+            var stack = (int)((key >> 1) & 0xFFFFFFFFL) - 1;
+            var withOffset = (key & 1) != 0;
+            // stackcollapse-perf.pl at 41fee1f tidies Java names when the process name matches ^java; FlameGraph's expected files
+            // (made by the script when it compared the process name with "java") keep them under --pid/--tid ("java-PID").
+            var java = textRules ? pn == "java" : pn.StartsWith("java", StringComparison.Ordinal);
+            var variantIndex = (withOffset ? 1 : 0) | (java ? 2 : 0);
+            var v = variants[variantIndex] ??= new FoldVariant(profile, texts);
+            // one frame-text function per variant (a lambda here would be a new closure for every stack)
+            var frameText = frameTexts[variantIndex] ??= FrameTextOf(v, (variantIndex & 1) != 0, (variantIndex & 2) != 0);
+            var node = v.TextNode(stack, locs, frameText);
+            var textKey = ((long)pnId << 34) | ((long)variantIndex << 32) | (uint)(node + 1);
+            byText.Add(textKey, count);
+            attribution?.TextOfKey.Add(key, textKey);
+        }
 
         // every line's bytes in one buffer: process name, then its text node's frames (written leaf to root, from the end)
         var pnameBytes = new byte[pnames.Count][];
