@@ -106,8 +106,10 @@ public static partial class Commands
         // a slice by time needs the times.
         var sliced = a.Value("--start") is not null || a.Value("--end") is not null;
         var profiles = ReadAll(ctx, ctx.ReadOptions with { AggregateSamples = (format is "folded" or "svg") && !sliced, UserStackUnwinder = Unwinder(a, symbols) });
-        // What reading needed and no longer does (per-process chain caches, read-ahead buffers) is garbage now: one
-        // compacting collection hands it back before the output is built, so the peak stays near the live data.
+        // What reading needed and no longer does (per-process chain caches, read-ahead buffers, the tables that intern
+        // stacks and locations) is garbage now: one compacting collection hands it back before the output is built, so
+        // the peak stays near the live data.
+        foreach (var p in profiles) p.TrimLookups();
         System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         var readTime = sw.Elapsed;

@@ -64,18 +64,37 @@ public sealed class Profile
     /// <summary>What was skipped, lost or unresolved.</summary>
     public Diagnostics Diagnostics { get; } = new();
 
-    private readonly IdMap<UInt128, U128Hash> _locationIds = new(1024);
+    private IdMap<UInt128, U128Hash>? _locationIds = new(1024); // null after TrimLookups until the next InternLocation
     private readonly Dictionary<(int Name, int SystemName, int File), int> _functionIds = [];
     private readonly Dictionary<(int Pid, int Tid, string Name), int> _threadIds = [];
 
     /// <summary>Returns the location for (mapping, address), adding it if new; symbolization fills its lines later.</summary>
     public int InternLocation(int mappingId, ulong address, bool isReturnAddress = false)
     {
-        // key: address, then the mapping id and the return-address flag (mapping ids are ≥ -1)
-        var key = new UInt128(((ulong)(uint)mappingId << 1) | (isReturnAddress ? 1UL : 0UL), address);
-        var id = _locationIds.GetOrAdd(key, Locations.Count);
+        var id = (_locationIds ??= LocationLookup()).GetOrAdd(LocationKey(mappingId, address, isReturnAddress), Locations.Count);
         if (id == Locations.Count) Locations.Add(new Location { Id = id, MappingId = mappingId, Address = address, IsReturnAddress = isReturnAddress });
         return id;
+    }
+
+    // key: address, then the mapping id and the return-address flag (mapping ids are ≥ -1)
+    private static UInt128 LocationKey(int mappingId, ulong address, bool isReturnAddress)
+        => new(((ulong)(uint)mappingId << 1) | (isReturnAddress ? 1UL : 0UL), address);
+
+    private IdMap<UInt128, U128Hash> LocationLookup()
+    {
+        var ids = new IdMap<UInt128, U128Hash>(Math.Max(1024, Locations.Count));
+        for (var i = 0; i < Locations.Count; i++) ids.GetOrAdd(LocationKey(Locations[i].MappingId, Locations[i].Address, Locations[i].IsReturnAddress), i);
+        return ids;
+    }
+
+    /// <summary>
+    /// Drops the hash tables that find existing stacks and locations (built again when one is next interned): a profile
+    /// that has been read keeps what it holds, not the means to add to it. On a large capture that is tens of MB.
+    /// </summary>
+    public void TrimLookups()
+    {
+        Stacks.TrimLookup();
+        _locationIds = null;
     }
 
     /// <summary>Returns the function with these names, adding it if new.</summary>

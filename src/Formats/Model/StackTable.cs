@@ -8,7 +8,7 @@ public sealed class StackTable
 
     private readonly List<int> _parent = [];
     private readonly List<int> _location = [];
-    private readonly IdMap<ulong, U64Hash> _ids = new(1024);
+    private IdMap<ulong, U64Hash>? _ids = new(1024); // null after TrimLookup until the next Push
 
     /// <summary>Number of stack nodes.</summary>
     public int Count => _parent.Count;
@@ -23,13 +23,26 @@ public sealed class StackTable
     public int Push(int parent, int location)
     {
         var key = ((ulong)(uint)parent << 32) | (uint)location;
-        var id = _ids.GetOrAdd(key, _parent.Count);
+        var id = (_ids ??= Lookup()).GetOrAdd(key, _parent.Count);
         if (id == _parent.Count)
         {
             _parent.Add(parent);
             _location.Add(location);
         }
         return id;
+    }
+
+    /// <summary>
+    /// Drops the hash table that finds existing nodes (a third of the table's memory on large captures); the next
+    /// <see cref="Push"/> builds it again. For a profile that is read and now only walked (written out).
+    /// </summary>
+    public void TrimLookup() => _ids = null;
+
+    private IdMap<ulong, U64Hash> Lookup()
+    {
+        var ids = new IdMap<ulong, U64Hash>(Math.Max(1024, _parent.Count));
+        for (var i = 0; i < _parent.Count; i++) ids.GetOrAdd(((ulong)(uint)_parent[i] << 32) | (uint)_location[i], i);
+        return ids;
     }
 
     /// <summary>Interns a stack given root-first locations.</summary>
