@@ -25,15 +25,8 @@ public static class PprofReader
     public static Profile Read(Stream input, string path, ReadOptions? options = null)
     {
         options ??= ReadOptions.Default;
-        CaptureFormatException? streamError = null;
-        var (buffer, length) = input.CanSeek ? ReadAll(input, path) : ReadChunked(input, path, options.Salvage, ref streamError);
-        try
-        {
-            var p = Decode(buffer.AsSpan(0, length), path, options);
-            // Under salvage a decompression error ends the input: it is the damage unless decoding met one before it.
-            if (streamError is not null && (p.Damage is null || p.Damage.Offset >= streamError.Offset)) p.Damage = streamError;
-            return p;
-        }
+        var (buffer, length) = input.CanSeek ? ReadAll(input, path) : ReadChunked(input, path);
+        try { return Decode(buffer.AsSpan(0, length), path, options); }
         finally { if (input.CanSeek) ArrayPool<byte>.Shared.Return(buffer); }
     }
 
@@ -49,7 +42,7 @@ public static class PprofReader
     /// Reads a stream of unknown length (decompressed, piped) in 1 MiB chunks and joins them once at the end: memory is
     /// twice the profile at most, not the four times of a doubling buffer. The top-level fields are checked as they arrive.
     /// </summary>
-    private static (byte[] Buffer, int Length) ReadChunked(Stream input, string path, bool salvage, ref CaptureFormatException? streamError)
+    private static (byte[] Buffer, int Length) ReadChunked(Stream input, string path)
     {
         const int Chunk = 1 << 20;
         var chunks = new List<byte[]>();
@@ -65,13 +58,7 @@ public static class PprofReader
                     chunks.Add(ArrayPool<byte>.Shared.Rent(Chunk));
                     last = 0;
                 }
-                int r;
-                try { r = input.Read(chunks[^1], last, Chunk - last); }
-                catch (CaptureFormatException e) when (salvage)
-                {
-                    streamError = e; // a decompression error: what came before it is decoded
-                    break;
-                }
+                var r = input.Read(chunks[^1], last, Chunk - last);
                 if (r <= 0) break;
                 last += r;
                 total += r;
